@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every stmd target shares: Swift 6 strictness plus the upcoming features STYLE.md asks for.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// Numeric targets: release builds specialise generics across modules (the cells call the tensor kernels
+/// in their inner loops) and drop exclusivity checks, which show up in per-element kernels.
+/// These live here so that a plain `swift build -c release` produces the real binary.
+let numericSettings: [SwiftSetting] =
+    strictSettings + [
+        .unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release))
+    ]
+
+let package = Package(
+    name: "stmd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "stmd", targets: ["stmd"]),
+        .library(name: "STMModels", targets: ["STMModels"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // oneDNN's dnnl_sgemm: the only Debian BLAS that reaches the AVX-512 peak here with no environment
+        // variables (../shared/notes/blas-choice.md). It ships no pkg-config file; the modulemap names the libraries.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .target(name: "STMTensor", dependencies: ["CDNNL"], swiftSettings: numericSettings),
+        .target(name: "STMModels", dependencies: ["STMTensor"], swiftSettings: numericSettings),
+        .target(name: "STMTesting", dependencies: ["STMTensor", "STMModels"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "stmd",
+            dependencies: [
+                "STMTensor", "STMModels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "STMTensorTests", dependencies: ["STMTensor", "STMTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "STMModelsTests",
+            dependencies: ["STMModels", "STMTensor", "STMTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,24 @@
+import ArgumentParser
+import STMTensor
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `stmd`: the short-term memory daemon and its tools.
+@main
+struct StmdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stmd",
+        abstract: "Turns folders into intelligent inboxes with small recurrent networks.",
+        version: "0.1.0",
+        subcommands: [DemoCommand.self]
+    )
+}
+
+/// Reads `STMD_THREADS` once, before any GEMM, so oneDNN's OpenMP pool has a deliberate size.
+func configureThreads() -> Int {
+    var environment: [String: String] = [:]
+    if let value = getenv("STMD_THREADS") { environment["STMD_THREADS"] = String(cString: value) }
+    return BLAS.configureThreadsFromEnvironment(environment)
+}
