@@ -192,7 +192,7 @@ private struct EncoderCheck: CellVisitor {
         let kind = prototype
         let encoder = RecurrentEncoder(
             inputSize: prototype.inputSize, hiddenSize: prototype.hiddenSize, layers: 2, bidirectional: true,
-            dropout: 0.3, makeCell: { inputSize, hiddenSize in Self.resized(kind, inputSize: inputSize, hiddenSize: hiddenSize) })
+            dropout: 0.3, makeCell: { kind.resized(inputSize: $0, hiddenSize: $1) })
         var generator = SplitMix64(seed: 8)
         let parameters = encoder.makeParameters(using: &generator)
         let (steps, batch) = (4, 3)
@@ -227,18 +227,5 @@ private struct EncoderCheck: CellVisitor {
             failures.append(failure)
         }
         return failures
-    }
-
-    static func resized<Cell: RecurrentCell>(_ cell: Cell, inputSize: Int, hiddenSize: Int) -> Cell {
-        switch cell {
-        case let elman as ElmanCell:
-            return ElmanCell(inputSize: inputSize, hiddenSize: hiddenSize, activation: elman.activation) as! Cell
-        case is GRUCell:
-            return GRUCell(inputSize: inputSize, hiddenSize: hiddenSize) as! Cell
-        case is LSTMCell:
-            return LSTMCell(inputSize: inputSize, hiddenSize: hiddenSize) as! Cell
-        default:
-            fatalError("unknown cell \(Cell.self)")
-        }
     }
 }

@@ -38,6 +38,10 @@ public struct ElmanCell: RecurrentCell {
         let next: Tensor
     }
 
+    public func resized(inputSize: Int, hiddenSize: Int) -> ElmanCell {
+        ElmanCell(inputSize: inputSize, hiddenSize: hiddenSize, activation: activation)
+    }
+
     public func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters {
         let bound = 1 / Float(hiddenSize).squareRoot()
         return Parameters(

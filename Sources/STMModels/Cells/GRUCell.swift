@@ -50,6 +50,10 @@ public struct GRUCell: RecurrentCell {
         let recurrentCandidate: Tensor
     }
 
+    public func resized(inputSize: Int, hiddenSize: Int) -> GRUCell {
+        GRUCell(inputSize: inputSize, hiddenSize: hiddenSize)
+    }
+
     public func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters {
         let bound = 1 / Float(hiddenSize).squareRoot()
         let g = 3 * hiddenSize

@@ -66,6 +66,10 @@ public struct LSTMCell: RecurrentCell {
         let cellTanh: Tensor
     }
 
+    public func resized(inputSize: Int, hiddenSize: Int) -> LSTMCell {
+        LSTMCell(inputSize: inputSize, hiddenSize: hiddenSize)
+    }
+
     public func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters {
         let bound = 1 / Float(hiddenSize).squareRoot()
         let g = 4 * hiddenSize

@@ -71,6 +71,9 @@ public protocol RecurrentCell: Sendable {
     var inputSize: Int { get }
     var hiddenSize: Int { get }
 
+    /// A cell of the same kind and settings with other sizes (the layers of a stack differ in input width).
+    func resized(inputSize: Int, hiddenSize: Int) -> Self
+
     /// Fresh weights, uniform in ±1/√hiddenSize (PyTorch's initialisation for recurrent layers).
     func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters
 

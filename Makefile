@@ -1,0 +1,51 @@
+# stmd — the two commands a newcomer needs are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+SWIFT ?= swift
+# Debian packages the build, the tests and the benchmarks need. libdnnl-dev: oneDNN's sgemm, the BLAS
+# (see ../shared/notes/blas-choice.md); pkg-config: SwiftPM's system-library lookups.
+APT_PACKAGES := libdnnl-dev pkg-config
+
+.PHONY: all deps build release test demo clean reference-fixtures torch-check
+
+all: build
+
+## deps: install the system packages (idempotent, non-interactive; installs only what is missing).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "make deps: run as root (apt-get install$$missing)" >&2; exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "make deps: system packages present"; fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## test: everything set up, then every test (Swift Testing; the PyTorch comparison skips without torch).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## demo: everything set up, then the program's main job on its embedded default.
+demo: release
+	.build/release/stmd demo
+
+## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
+reference-fixtures:
+	python3 Scripts/reference/rnn_reference.py --out Tests/STMModelsTests/Fixtures/reference
+
+## torch-check: compare the engine with PyTorch's nn.GRU/nn.LSTM/nn.RNN (installs torch into ~/.cache/stmd/venv).
+torch-check: deps
+	test -x $(HOME)/.cache/stmd/venv/bin/python || python3 -m venv $(HOME)/.cache/stmd/venv
+	$(HOME)/.cache/stmd/venv/bin/python -c "import torch" 2>/dev/null || $(HOME)/.cache/stmd/venv/bin/pip install -q torch numpy safetensors
+	$(SWIFT) build --build-tests
+	STMD_TORCH_PYTHON=$(HOME)/.cache/stmd/venv/bin/python $(SWIFT) test --skip-build --filter TorchComparisonTests
+
+clean:
+	rm -rf .build
