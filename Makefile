@@ -28,9 +28,17 @@ release: deps
 	$(SWIFT) build -c release
 
 ## test: everything set up, then every test (Swift Testing; the PyTorch comparison skips without torch).
+# The kernel-dependent suites run once more per narrower kernel set (STMD_KERNELS forces the dispatch), so
+# every path is checked on this CPU against the same references.
+KERNEL_SUITES := KernelTests|ReferenceTests|GradientCheckTests|TrainingTests
+
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	for isa in avx2 generic; do \
+	  echo "make test: kernel set $$isa"; \
+	  STMD_KERNELS=$$isa $(SWIFT) test --skip-build --filter "$(KERNEL_SUITES)" || exit 1; \
+	done
 
 ## demo: everything set up, then the program's main job on its embedded default.
 demo: release

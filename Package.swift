@@ -30,7 +30,13 @@ let package = Package(
         // oneDNN's dnnl_sgemm: the only Debian BLAS that reaches the AVX-512 peak here with no environment
         // variables (../shared/notes/blas-choice.md). It ships no pkg-config file; the modulemap names the libraries.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
-        .target(name: "STMTensor", dependencies: ["CDNNL"], swiftSettings: numericSettings),
+        // Hand-written kernels in C: one source compiled for AVX-512, AVX2+FMA and baseline x86-64, chosen at
+        // run time. -O3 and no errno from libm so the activation and Adam loops vectorise.
+        .target(
+            name: "CSTMKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=fast"])]
+        ),
+        .target(name: "STMTensor", dependencies: ["CDNNL", "CSTMKernels"], swiftSettings: numericSettings),
         .target(name: "STMModels", dependencies: ["STMTensor"], swiftSettings: numericSettings),
         .target(name: "STMTesting", dependencies: ["STMTensor", "STMModels"], swiftSettings: strictSettings),
         .executableTarget(
@@ -41,6 +47,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "stmd-bench", dependencies: ["STMTensor", "STMModels"], path: "Benchmarks/EngineBench",
+            swiftSettings: numericSettings),
         .testTarget(name: "STMTensorTests", dependencies: ["STMTensor", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "STMModelsTests",

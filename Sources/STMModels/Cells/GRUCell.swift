@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import STMTensor
 
 /// Gated recurrent unit in PyTorch's formulation (gate order r, z, n; the reset gate scales the recurrent
@@ -46,8 +43,8 @@ public struct GRUCell: RecurrentCell {
         let previous: Tensor
         /// `[B, 3H]`: r, z, n after their nonlinearities.
         let gates: Tensor
-        /// `[B, H]`: Wh_n·h + bh_n, which the reset gate multiplied.
-        let recurrentCandidate: Tensor
+        /// `[B, 3H]`: Wh·h + bh; the reset gate multiplied its n block.
+        let recurrent: Tensor
     }
 
     public func resized(inputSize: Int, hiddenSize: Int) -> GRUCell {
@@ -76,23 +73,21 @@ public struct GRUCell: RecurrentCell {
         precondition(projected.shape == [batch, 3 * h] && state.columnCount == h, "GRUCell.step: \(projected.shape), \(state.shape)")
         let recurrent = affineForward(state, weight: parameters.wh, bias: parameters.bh)
         var gates = Tensor.zeros([batch, 3 * h])
-        var candidate = Tensor.zeros([batch, h])
         var next = Tensor.zeros([batch, h])
-        for b in 0..<batch {
-            let row = b * 3 * h
-            for j in 0..<h {
-                let r = stmSigmoid(projected[flat: row + j] + recurrent[flat: row + j])
-                let z = stmSigmoid(projected[flat: row + h + j] + recurrent[flat: row + h + j])
-                let hn = recurrent[flat: row + 2 * h + j]
-                let n = tanhf(projected[flat: row + 2 * h + j] + r * hn)
-                gates[flat: row + j] = r
-                gates[flat: row + h + j] = z
-                gates[flat: row + 2 * h + j] = n
-                candidate[flat: b * h + j] = hn
-                next[flat: b * h + j] = (1 - z) * n + z * state[flat: b * h + j]
+        projected.scalars.withUnsafeBufferPointer { p in
+            recurrent.scalars.withUnsafeBufferPointer { q in
+                state.scalars.withUnsafeBufferPointer { previous in
+                    gates.scalars.withUnsafeMutableBufferPointer { g in
+                        next.scalars.withUnsafeMutableBufferPointer { out in
+                            FusedKernels.gruForward(
+                                batch: batch, hidden: h, p: p.baseAddress!, q: q.baseAddress!,
+                                previousH: previous.baseAddress!, gates: g.baseAddress!, h: out.baseAddress!)
+                        }
+                    }
+                }
             }
         }
-        return (next, StepCache(previous: state, gates: gates, recurrentCandidate: candidate))
+        return (next, StepCache(previous: state, gates: gates, recurrent: recurrent))
     }
 
     public func stepBackward(
@@ -102,27 +97,22 @@ public struct GRUCell: RecurrentCell {
         var dProjected = Tensor.zeros([batch, 3 * h])
         var dRecurrent = Tensor.zeros([batch, 3 * h])
         var dPrevious = Tensor.zeros([batch, h])
-        for b in 0..<batch {
-            let row = b * 3 * h
-            for j in 0..<h {
-                let dh = dState[flat: b * h + j]
-                let r = cache.gates[flat: row + j]
-                let z = cache.gates[flat: row + h + j]
-                let n = cache.gates[flat: row + 2 * h + j]
-                let previous = cache.previous[flat: b * h + j]
-                let dz = dh * (previous - n)
-                let dn = dh * (1 - z)
-                let daN = dn * (1 - n * n)
-                let dr = daN * cache.recurrentCandidate[flat: b * h + j]
-                let daR = dr * r * (1 - r)
-                let daZ = dz * z * (1 - z)
-                dProjected[flat: row + j] = daR
-                dProjected[flat: row + h + j] = daZ
-                dProjected[flat: row + 2 * h + j] = daN
-                dRecurrent[flat: row + j] = daR
-                dRecurrent[flat: row + h + j] = daZ
-                dRecurrent[flat: row + 2 * h + j] = daN * r
-                dPrevious[flat: b * h + j] = dh * z
+        cache.gates.scalars.withUnsafeBufferPointer { g in
+            cache.recurrent.scalars.withUnsafeBufferPointer { q in
+                cache.previous.scalars.withUnsafeBufferPointer { previous in
+                    dState.scalars.withUnsafeBufferPointer { dH in
+                        dProjected.scalars.withUnsafeMutableBufferPointer { dP in
+                            dRecurrent.scalars.withUnsafeMutableBufferPointer { dQ in
+                                dPrevious.scalars.withUnsafeMutableBufferPointer { dHP in
+                                    FusedKernels.gruBackward(
+                                        batch: batch, hidden: h, gates: g.baseAddress!, q: q.baseAddress!,
+                                        previousH: previous.baseAddress!, dH: dH.baseAddress!, dP: dP.baseAddress!,
+                                        dQ: dQ.baseAddress!, dPreviousH: dHP.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         let dFromRecurrent = affineBackward(

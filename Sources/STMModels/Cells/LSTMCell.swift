@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import STMTensor
 
 /// The hidden output `h` and the memory cell `c` of an LSTM, each `[batch, hidden]`.
@@ -94,28 +91,24 @@ public struct LSTMCell: RecurrentCell {
     ) -> (state: LSTMState, cache: StepCache) {
         let batch = state.h.rowCount, h = hiddenSize
         precondition(projected.shape == [batch, 4 * h], "LSTMCell.step: projected \(projected.shape)")
+        precondition(state.h.shape == [batch, h] && state.c.shape == [batch, h], "LSTMCell.step: state \(state.h.shape)")
         var gates = projected
         gemm(state.h, parameters.wh, transposeB: true, into: &gates, beta: 1)
         gates.addRowVector(parameters.bh)
         var nextC = Tensor.zeros([batch, h])
         var nextH = Tensor.zeros([batch, h])
         var cellTanh = Tensor.zeros([batch, h])
-        for b in 0..<batch {
-            let row = b * 4 * h
-            for j in 0..<h {
-                let i = stmSigmoid(gates[flat: row + j])
-                let f = stmSigmoid(gates[flat: row + h + j])
-                let g = tanhf(gates[flat: row + 2 * h + j])
-                let o = stmSigmoid(gates[flat: row + 3 * h + j])
-                gates[flat: row + j] = i
-                gates[flat: row + h + j] = f
-                gates[flat: row + 2 * h + j] = g
-                gates[flat: row + 3 * h + j] = o
-                let c = f * state.c[flat: b * h + j] + i * g
-                let tc = tanhf(c)
-                nextC[flat: b * h + j] = c
-                cellTanh[flat: b * h + j] = tc
-                nextH[flat: b * h + j] = o * tc
+        gates.scalars.withUnsafeMutableBufferPointer { g in
+            state.c.scalars.withUnsafeBufferPointer { previousC in
+                nextC.scalars.withUnsafeMutableBufferPointer { c in
+                    cellTanh.scalars.withUnsafeMutableBufferPointer { t in
+                        nextH.scalars.withUnsafeMutableBufferPointer { out in
+                            FusedKernels.lstmForward(
+                                batch: batch, hidden: h, gates: g.baseAddress!, previousC: previousC.baseAddress!,
+                                c: c.baseAddress!, tanhC: t.baseAddress!, h: out.baseAddress!)
+                        }
+                    }
+                }
             }
         }
         return (LSTMState(h: nextH, c: nextC), StepCache(previous: state, gates: gates, cellTanh: cellTanh))
@@ -127,21 +120,22 @@ public struct LSTMCell: RecurrentCell {
         let batch = dState.h.rowCount, h = hiddenSize
         var dGates = Tensor.zeros([batch, 4 * h])
         var dPreviousC = Tensor.zeros([batch, h])
-        for b in 0..<batch {
-            let row = b * 4 * h
-            for j in 0..<h {
-                let i = cache.gates[flat: row + j]
-                let f = cache.gates[flat: row + h + j]
-                let g = cache.gates[flat: row + 2 * h + j]
-                let o = cache.gates[flat: row + 3 * h + j]
-                let tc = cache.cellTanh[flat: b * h + j]
-                let dh = dState.h[flat: b * h + j]
-                let dc = dState.c[flat: b * h + j] + dh * o * (1 - tc * tc)
-                dGates[flat: row + j] = dc * g * i * (1 - i)
-                dGates[flat: row + h + j] = dc * cache.previous.c[flat: b * h + j] * f * (1 - f)
-                dGates[flat: row + 2 * h + j] = dc * i * (1 - g * g)
-                dGates[flat: row + 3 * h + j] = dh * tc * o * (1 - o)
-                dPreviousC[flat: b * h + j] = dc * f
+        cache.gates.scalars.withUnsafeBufferPointer { g in
+            cache.previous.c.scalars.withUnsafeBufferPointer { previousC in
+                cache.cellTanh.scalars.withUnsafeBufferPointer { t in
+                    dState.h.scalars.withUnsafeBufferPointer { dH in
+                        dState.c.scalars.withUnsafeBufferPointer { dC in
+                            dGates.scalars.withUnsafeMutableBufferPointer { dG in
+                                dPreviousC.scalars.withUnsafeMutableBufferPointer { dPC in
+                                    FusedKernels.lstmBackward(
+                                        batch: batch, hidden: h, gates: g.baseAddress!, previousC: previousC.baseAddress!,
+                                        tanhC: t.baseAddress!, dH: dH.baseAddress!, dC: dC.baseAddress!,
+                                        dGates: dG.baseAddress!, dPreviousC: dPC.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         let dPreviousH = affineBackward(

@@ -73,13 +73,12 @@ public struct AdamOptimizer<Parameters: ParameterGroup>: Sendable {
                 moments1[index].scalars.withUnsafeMutableBufferPointer { m in
                     moments2[index].scalars.withUnsafeMutableBufferPointer { v in
                         g.scalars.withUnsafeBufferPointer { dp in
-                            for i in p.indices {
-                                let grad = dp[i] + coupled * p[i]
-                                m[i] = b1 * m[i] + (1 - b1) * grad
-                                v[i] = b2 * v[i] + (1 - b2) * grad * grad
-                                let denominator = (v[i] / correction2).squareRoot() + eps
-                                p[i] -= stepSize * m[i] / denominator + lr * decoupled * p[i]
-                            }
+                            guard p.count > 0 else { return }
+                            FusedKernels.adamUpdate(
+                                count: p.count, parameters: p.baseAddress!, gradients: dp.baseAddress!,
+                                firstMoment: m.baseAddress!, secondMoment: v.baseAddress!, beta1: b1, beta2: b2,
+                                stepSize: stepSize, correction2: correction2, epsilon: eps, coupledDecay: coupled,
+                                decoupledDecay: lr * decoupled)
                         }
                     }
                 }

@@ -36,10 +36,21 @@ public func stmSigmoid(_ x: Float) -> Float {
 }
 
 extension Tensor {
-    public func sigmoid() -> Tensor { map(stmSigmoid) }
-    public func tanh() -> Tensor { map { tanhf($0) } }
+    /// Elementwise σ through the vectorised kernels (the `generic` kernel set uses libm exactly).
+    public func sigmoid() -> Tensor { applying(.sigmoid) }
+    public func tanh() -> Tensor { applying(.tanh) }
 
-    public func applying(_ activation: Activation) -> Tensor { map(activation.apply) }
+    public func applying(_ activation: Activation) -> Tensor {
+        var out = self
+        out.scalars.withUnsafeMutableBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            switch activation {
+            case .sigmoid: FusedKernels.sigmoid(base, count: p.count)
+            case .tanh: FusedKernels.tanh(base, count: p.count)
+            }
+        }
+        return out
+    }
 
     /// Softmax over the last axis, with the row maximum subtracted first.
     public func softmax() -> Tensor {

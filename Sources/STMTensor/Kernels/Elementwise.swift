@@ -62,9 +62,7 @@ extension Tensor {
 
     /// Σ x², accumulated in Double (for gradient norms).
     public func sumOfSquares() -> Double {
-        var total = 0.0
-        for value in scalars { total += Double(value) * Double(value) }
-        return total
+        scalars.withUnsafeBufferPointer { FusedKernels.sumOfSquares($0.baseAddress!, count: $0.count) }
     }
 
     public func map(_ transform: (Float) -> Float) -> Tensor {

@@ -1,0 +1,63 @@
+#pragma once
+// stmd's hand-written CPU kernels: fused recurrent-cell gate math, activations, GEMV (f32 and bf16 weights),
+// and the Adam update. Each entry point dispatches at run time to an AVX-512, AVX2+FMA or baseline x86-64
+// build of the same C source (kernels_body.h, compiled three times with different target attributes), so the
+// binary runs on any x86-64 CPU and uses the widest vectors it has.
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    STM_ISA_GENERIC = 0,  // baseline x86-64 (SSE2); activations use libm
+    STM_ISA_AVX2 = 1,     // AVX2 + FMA
+    STM_ISA_AVX512 = 2,   // AVX-512 F/BW/VL (+ BF16 dot products where the CPU has them)
+} stm_isa;
+
+/// The widest instruction set this CPU supports.
+stm_isa stm_kernels_best_isa(void);
+/// The instruction set the kernels use now.
+stm_isa stm_kernels_isa(void);
+/// Selects the kernels (clamped to what the CPU supports); returns the one in force. For tests and benchmarks.
+stm_isa stm_kernels_select(stm_isa requested);
+/// Whether the AVX-512 path uses the CPU's native BF16 dot product (vdpbf16ps).
+int stm_kernels_native_bf16(void);
+
+// Activations, in place over n elements.
+void stm_sigmoid(float *x, ptrdiff_t n);
+void stm_tanh(float *x, ptrdiff_t n);
+
+// LSTM, gate order i, f, g, o. `gates` [B, 4H] holds pre-activations on entry and activated gates on exit.
+void stm_lstm_forward(ptrdiff_t batch, ptrdiff_t hidden, float *gates, const float *c_prev, float *c,
+                      float *tanh_c, float *h);
+// Given dh, dc (gradients w.r.t. the new h and c) → dgates [B, 4H] (pre-activation) and dc_prev.
+void stm_lstm_backward(ptrdiff_t batch, ptrdiff_t hidden, const float *gates, const float *c_prev,
+                       const float *tanh_c, const float *dh, const float *dc, float *dgates, float *dc_prev);
+
+// GRU, gate order r, z, n (PyTorch). p = Wx·x + bx, q = Wh·h + bh, both [B, 3H].
+// Writes the activated gates [B, 3H] and the new state h [B, H].
+void stm_gru_forward(ptrdiff_t batch, ptrdiff_t hidden, const float *p, const float *q, const float *h_prev,
+                     float *gates, float *h);
+// → dp [B, 3H] (gradient of p), dq [B, 3H] (of q), and dh_prev [B, H] (the direct z⊙dh part only).
+void stm_gru_backward(ptrdiff_t batch, ptrdiff_t hidden, const float *gates, const float *q, const float *h_prev,
+                      const float *dh, float *dp, float *dq, float *dh_prev);
+
+// y[r] = beta·y[r] + Σ_c W[r·cols + c]·x[c]   (W row-major [rows, cols]); beta ∈ {0, 1}.
+void stm_gemv_f32(ptrdiff_t rows, ptrdiff_t cols, const float *w, const float *x, float *y, float beta);
+// The same with bfloat16 weights. The AVX-512 BF16 path rounds x to bfloat16 too (vdpbf16ps); the others
+// widen the weights and keep x in float32.
+void stm_gemv_bf16(ptrdiff_t rows, ptrdiff_t cols, const uint16_t *w, const float *x, float *y, float beta);
+// Round-to-nearest-even float32 → bfloat16.
+void stm_f32_to_bf16(const float *x, uint16_t *y, ptrdiff_t n);
+
+// One Adam/AdamW step over n parameters (see AdamOptimizer.swift for the formula).
+void stm_adam_update(ptrdiff_t n, float *p, const float *g, float *m, float *v, float beta1, float beta2,
+                     float step_size, float correction2, float epsilon, float coupled_decay, float decoupled_decay);
+// Σ x² accumulated in double (blocks summed in float, then in double).
+double stm_sum_squares(const float *x, ptrdiff_t n);
+
+#ifdef __cplusplus
+}
+#endif
