@@ -5,7 +5,7 @@ SWIFT ?= swift
 # (see ../shared/notes/blas-choice.md); pkg-config: SwiftPM's system-library lookups.
 APT_PACKAGES := libdnnl-dev pkg-config
 
-.PHONY: all deps build release test demo clean reference-fixtures torch-check
+.PHONY: all deps build release test demo bench clean reference-fixtures torch-check
 
 all: build
 
@@ -44,16 +44,26 @@ test: deps
 demo: release
 	.build/release/stmd demo
 
+VENV := $(HOME)/.cache/stmd/venv
+
+## bench: engine vs PyTorch and onnxruntime on the same model, 1 and 2 threads; rewrites BENCHMARKS.md's table.
+## The peers go into a cached venv (PyTorch from PyPI pulls ~3 GB of CUDA wheels once).
+bench: deps
+	$(SWIFT) build -c release --product stmd-bench
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -c "import torch, onnxruntime, onnx" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/peers/requirements.txt
+	python3 Benchmarks/run.py --python $(VENV)/bin/python $(BENCH_FLAGS)
+
 ## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
 reference-fixtures:
 	python3 Scripts/reference/rnn_reference.py --out Tests/STMModelsTests/Fixtures/reference
 
 ## torch-check: compare the engine with PyTorch's nn.GRU/nn.LSTM/nn.RNN (installs torch into ~/.cache/stmd/venv).
 torch-check: deps
-	test -x $(HOME)/.cache/stmd/venv/bin/python || python3 -m venv $(HOME)/.cache/stmd/venv
-	$(HOME)/.cache/stmd/venv/bin/python -c "import torch" 2>/dev/null || $(HOME)/.cache/stmd/venv/bin/pip install -q torch numpy safetensors
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -c "import torch" 2>/dev/null || $(VENV)/bin/pip install -q torch numpy safetensors
 	$(SWIFT) build --build-tests
-	STMD_TORCH_PYTHON=$(HOME)/.cache/stmd/venv/bin/python $(SWIFT) test --skip-build --filter TorchComparisonTests
+	STMD_TORCH_PYTHON=$(VENV)/bin/python $(SWIFT) test --skip-build --filter TorchComparisonTests
 
 clean:
 	rm -rf .build

@@ -85,13 +85,16 @@ typedef struct {
     void (*adam_update)(ptrdiff_t, float *, const float *, float *, float *, float, float, float, float, float, float,
                         float);
     double (*sum_squares)(const float *, ptrdiff_t);
+    void (*lstm_forward_units)(ptrdiff_t, ptrdiff_t, ptrdiff_t, float *, const float *, float *, float *, float *);
+    void (*gru_forward_units)(ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, const float *, const float *, float *,
+                              float *);
 } stm_kernel_table;
 
 #define STM_TABLE(prefix, isa_value, bf16_gemv, native)                                                      \
     {isa_value,             native,                    prefix##sigmoid,      prefix##tanh,                       \
      prefix##lstm_forward,  prefix##lstm_backward,     prefix##gru_forward,  prefix##gru_backward,               \
      prefix##gemv_f32,      bf16_gemv,                 prefix##f32_to_bf16,  prefix##adam_update,                \
-     prefix##sum_squares}
+     prefix##sum_squares,   prefix##lstm_forward_units, prefix##gru_forward_units}
 
 static const stm_kernel_table generic_table = STM_TABLE(stm_generic_, STM_ISA_GENERIC, stm_generic_gemv_bf16_widen, 0);
 static const stm_kernel_table avx2_table = STM_TABLE(stm_avx2_, STM_ISA_AVX2, stm_avx2_gemv_bf16_widen, 0);
@@ -193,3 +196,13 @@ void stm_adam_update(ptrdiff_t n, float *p, const float *g, float *m, float *v, 
 }
 
 double stm_sum_squares(const float *x, ptrdiff_t n) { return table()->sum_squares(x, n); }
+
+void stm_lstm_forward_units(ptrdiff_t hidden, ptrdiff_t j0, ptrdiff_t j1, float *gates, const float *c_prev, float *c,
+                            float *tanh_c, float *h) {
+    table()->lstm_forward_units(hidden, j0, j1, gates, c_prev, c, tanh_c, h);
+}
+
+void stm_gru_forward_units(ptrdiff_t hidden, ptrdiff_t j0, ptrdiff_t j1, const float *p, const float *q,
+                           const float *h_prev, float *gates, float *h) {
+    table()->gru_forward_units(hidden, j0, j1, p, q, h_prev, gates, h);
+}

@@ -123,6 +123,35 @@ struct KernelTests {
         }
     }
 
+    /// The packed bf16 GEMM against a Double product of the bf16-rounded operands (it rounds both).
+    @Test(.enabled(if: FusedKernels.hasBF16GEMM, "this CPU has no AVX-512 BF16"), arguments: [(32, 1024, 256), (7, 48, 5), (1, 16, 3)])
+    func bf16GemmMatchesRoundedReference(m: Int, n: Int, k: Int) {
+        let a = random(m * k, bound: 1, seed: 12), b = random(n * k, bound: 1, seed: 13)
+        let start = random(m * n, bound: 1, seed: 14)
+        let packed = FusedKernels.packBF16(b, rows: n, columns: k)
+        var c = start
+        a.withUnsafeBufferPointer { ap in
+            packed.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    FusedKernels.gemmBF16(
+                        m: m, n: n, k: k, a: ap.baseAddress!, lda: k, packedB: bp.baseAddress!, c: cp.baseAddress!,
+                        ldc: n, accumulate: true)
+                }
+            }
+        }
+        let widen = { (x: UInt16) in Double(Float(bitPattern: UInt32(x) << 16)) }
+        let ab = FusedKernels.bfloat16(a), bb = FusedKernels.bfloat16(b)
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var total = Double(start[i * n + j])
+                for p in 0..<k { total += widen(ab[i * k + p]) * widen(bb[j * k + p]) }
+                worst = max(worst, abs(Double(c[i * n + j]) - total))
+            }
+        }
+        #expect(worst < 1e-4, "max error \(worst)")
+    }
+
     @Test func bfloat16RoundsToNearestEven() {
         let cases: [(Float, UInt16)] = [
             (1.0, 0x3F80), (Float(bitPattern: 0x3F80_8000), 0x3F80), (Float(bitPattern: 0x3F81_8000), 0x3F82),

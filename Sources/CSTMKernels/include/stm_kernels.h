@@ -61,3 +61,71 @@ double stm_sum_squares(const float *x, ptrdiff_t n);
 #ifdef __cplusplus
 }
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+// bf16 GEMM for inference (needs AVX-512 BF16: check stm_gemm_bf16_available()). N must be a multiple of 16.
+// Pack B [N, K] once with stm_bf16_pack into stm_bf16_packed_size(N, K) elements; then
+// C [M, N] = A [M, K]·Bᵀ (+ C when beta = 1), A float32 row-major with leading dimension lda.
+int stm_gemm_bf16_available(void);
+ptrdiff_t stm_bf16_packed_size(ptrdiff_t n, ptrdiff_t k);
+void stm_bf16_pack(ptrdiff_t n, ptrdiff_t k, const float *b, uint16_t *packed);
+void stm_gemm_bf16(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const uint16_t *packed,
+                   float *c, ptrdiff_t ldc, float beta);
+#ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+// The kernels' fork-join pool. stm_parallel_run calls fn(context, i) for i in [0, count) — index 0 on the
+// caller, the others on pool workers — and returns when all are done. count is clamped to the pool size.
+typedef void (*stm_task_fn)(void *context, int index);
+void stm_pool_set_threads(int threads);
+int stm_pool_threads(void);
+void stm_parallel_run(int count, stm_task_fn fn, void *context);
+
+// The gate math of units [j0, j1) of one batch row, gate blocks at stride `hidden` (for splitting a step).
+void stm_lstm_forward_units(ptrdiff_t hidden, ptrdiff_t j0, ptrdiff_t j1, float *gates, const float *c_prev, float *c,
+                            float *tanh_c, float *h);
+void stm_gru_forward_units(ptrdiff_t hidden, ptrdiff_t j0, ptrdiff_t j1, const float *p, const float *q,
+                           const float *h_prev, float *gates, float *h);
+#ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+typedef enum { STM_CELL_LSTM = 0, STM_CELL_GRU = 1, STM_CELL_ELMAN_SIGMOID = 2, STM_CELL_ELMAN_TANH = 3 } stm_cell_kind;
+
+/// One batch-1 step. `gates` [G·H] holds the projected input (Wx·x + biases) on entry and is used in place.
+typedef struct {
+    stm_cell_kind kind;
+    ptrdiff_t hidden;
+    const void *weights;        // W_hh [G·H, H], float32 or (weights_bf16) bfloat16, row-major
+    int weights_bf16;
+    const float *recurrent_bias;  // GRU: bh [3H]; otherwise unused
+    float *gates;               // [G·H]
+    float *scratch;             // [G·H]: tanh(c) for LSTM, q = Wh·h + bh for GRU
+    float *gate_output;         // GRU: activated gates [3H]
+    const float *h_prev, *c_prev;
+    float *h, *c;
+} stm_step1;
+
+/// Runs the step, split over the kernels' pool when it has more than one thread.
+void stm_recurrent_step1(const stm_step1 *step);
+#ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/// Pins the calling thread's OpenMP (oneDNN) parallelism to one thread, once per thread.
+void stm_blas_thread_setup(void);
+#ifdef __cplusplus
+}
+#endif

@@ -42,6 +42,12 @@ public struct ElmanCell: RecurrentCell {
         ElmanCell(inputSize: inputSize, hiddenSize: hiddenSize, activation: activation)
     }
 
+    public func makeRunner(parameters: Parameters, precision: WeightPrecision) -> RecurrentRunner {
+        RecurrentRunner(
+            kind: .elman(activation), wx: parameters.wx, wh: parameters.wh, bx: parameters.b, bh: nil,
+            separateRecurrentBias: false, precision: precision)
+    }
+
     public func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters {
         let bound = 1 / Float(hiddenSize).squareRoot()
         return Parameters(

@@ -51,6 +51,12 @@ public struct GRUCell: RecurrentCell {
         GRUCell(inputSize: inputSize, hiddenSize: hiddenSize)
     }
 
+    public func makeRunner(parameters: Parameters, precision: WeightPrecision) -> RecurrentRunner {
+        RecurrentRunner(
+            kind: .gru, wx: parameters.wx, wh: parameters.wh, bx: parameters.bx, bh: parameters.bh,
+            separateRecurrentBias: true, precision: precision)
+    }
+
     public func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters {
         let bound = 1 / Float(hiddenSize).squareRoot()
         let g = 3 * hiddenSize

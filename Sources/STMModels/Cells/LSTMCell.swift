@@ -67,6 +67,12 @@ public struct LSTMCell: RecurrentCell {
         LSTMCell(inputSize: inputSize, hiddenSize: hiddenSize)
     }
 
+    public func makeRunner(parameters: Parameters, precision: WeightPrecision) -> RecurrentRunner {
+        RecurrentRunner(
+            kind: .lstm, wx: parameters.wx, wh: parameters.wh, bx: parameters.bx, bh: parameters.bh,
+            separateRecurrentBias: false, precision: precision)
+    }
+
     public func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters {
         let bound = 1 / Float(hiddenSize).squareRoot()
         let g = 4 * hiddenSize

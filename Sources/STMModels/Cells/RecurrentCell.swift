@@ -74,6 +74,9 @@ public protocol RecurrentCell: Sendable {
     /// A cell of the same kind and settings with other sizes (the layers of a stack differ in input width).
     func resized(inputSize: Int, hiddenSize: Int) -> Self
 
+    /// The weights packed for inference-only unrolling (`RecurrentRunner`).
+    func makeRunner(parameters: Parameters, precision: WeightPrecision) -> RecurrentRunner
+
     /// Fresh weights, uniform in ±1/√hiddenSize (PyTorch's initialisation for recurrent layers).
     func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import STMTensor
+import STMTensor
 
 /// Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019) over any `ParameterGroup`.
 ///
@@ -74,11 +74,18 @@ public struct AdamOptimizer<Parameters: ParameterGroup>: Sendable {
                     moments2[index].scalars.withUnsafeMutableBufferPointer { v in
                         g.scalars.withUnsafeBufferPointer { dp in
                             guard p.count > 0 else { return }
-                            FusedKernels.adamUpdate(
-                                count: p.count, parameters: p.baseAddress!, gradients: dp.baseAddress!,
-                                firstMoment: m.baseAddress!, secondMoment: v.baseAddress!, beta1: b1, beta2: b2,
-                                stepSize: stepSize, correction2: correction2, epsilon: eps, coupledDecay: coupled,
-                                decoupledDecay: lr * decoupled)
+                            // Large tensors (the embedding) are split over the kernels' pool.
+                            let tasks = p.count >= 1 << 16 ? FusedKernels.poolThreads : 1
+                            let share = (p.count + tasks - 1) / tasks
+                            FusedKernels.parallel(tasks) { task in
+                                let first = task * share, count = min(share, p.count - first)
+                                guard count > 0 else { return }
+                                FusedKernels.adamUpdate(
+                                    count: count, parameters: p.baseAddress! + first, gradients: dp.baseAddress! + first,
+                                    firstMoment: m.baseAddress! + first, secondMoment: v.baseAddress! + first,
+                                    beta1: b1, beta2: b2, stepSize: stepSize, correction2: correction2, epsilon: eps,
+                                    coupledDecay: coupled, decoupledDecay: lr * decoupled)
+                            }
                         }
                     }
                 }

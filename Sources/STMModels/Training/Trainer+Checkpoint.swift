@@ -1,5 +1,5 @@
 internal import Foundation
-public import STMTensor
+import STMTensor
 
 /// Checkpoints: one safetensors file holding the weights (`model.*`), Adam's moments (`adam.m.*`,
 /// `adam.v.*`) and, in its metadata, the seed, step, epoch and position in the epoch — everything a resumed

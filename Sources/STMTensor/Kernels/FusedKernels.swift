@@ -106,6 +106,28 @@ public enum FusedKernels {
         return out
     }
 
+    /// Whether `gemmBF16` can run here (AVX-512 BF16).
+    public static var hasBF16GEMM: Bool { stm_gemm_bf16_available() != 0 }
+
+    /// Packs weights `[n, k]` (n a multiple of 16) for `gemmBF16`.
+    public static func packBF16(_ weights: [Float], rows n: Int, columns k: Int) -> [UInt16] {
+        precondition(n % 16 == 0 && weights.count == n * k, "packBF16: [\(n), \(k)] with \(weights.count) values")
+        var packed = [UInt16](repeating: 0, count: stm_bf16_packed_size(n, k))
+        weights.withUnsafeBufferPointer { w in
+            packed.withUnsafeMutableBufferPointer { p in stm_bf16_pack(n, k, w.baseAddress!, p.baseAddress!) }
+        }
+        return packed
+    }
+
+    /// `C [m, n] = A [m, k] · Bᵀ (+ C)` with B packed by `packBF16`; A rounded to bf16, float32 accumulation.
+    @inline(__always)
+    public static func gemmBF16(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packedB: UnsafePointer<UInt16>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        stm_gemm_bf16(m, n, k, a, lda, packedB, c, ldc, accumulate ? 1 : 0)
+    }
+
     @inline(__always)
     public static func adamUpdate(
         count: Int, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
@@ -118,6 +140,46 @@ public enum FusedKernels {
             coupledDecay, decoupledDecay)
     }
 
+    /// Threads of the kernels' own fork-join pool (including the caller); set with `BLAS.threadCount`.
+    public static var poolThreads: Int { Int(stm_pool_threads()) }
+
+    /// Runs `body(i)` for i in 0..<count on the pool (index 0 on the caller) and returns when all are done.
+    public static func parallel(_ count: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { escapable in
+            let job = PoolJob(body: escapable)
+            withExtendedLifetime(job) {
+                stm_parallel_run(Int32(count), { context, index in
+                    Unmanaged<PoolJob>.fromOpaque(context!).takeUnretainedValue().body(Int(index))
+                }, Unmanaged.passUnretained(job).toOpaque())
+            }
+        }
+    }
+
+    /// One batch-1 recurrent step (see `stm_step1` in stm_kernels.h), split over the pool.
+    public static func recurrentStep1(
+        kind: StepCellKind, hidden: Int, weights: UnsafeRawPointer, weightsBF16: Bool,
+        recurrentBias: UnsafePointer<Float>?, gates: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+        gateOutput: UnsafeMutablePointer<Float>?, previousH: UnsafePointer<Float>, previousC: UnsafePointer<Float>?,
+        h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?
+    ) {
+        var step = stm_step1(
+            kind: stm_cell_kind(rawValue: kind.rawValue), hidden: hidden, weights: weights,
+            weights_bf16: weightsBF16 ? 1 : 0, recurrent_bias: recurrentBias, gates: gates, scratch: scratch,
+            gate_output: gateOutput, h_prev: previousH, c_prev: previousC, h: h, c: c)
+        stm_recurrent_step1(&step)
+    }
+
+    public enum StepCellKind: UInt32, Sendable {
+        case lstm = 0, gru = 1, elmanSigmoid = 2, elmanTanh = 3
+    }
+
     @inline(__always)
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double { stm_sum_squares(x, count) }
+}
+
+/// The closure of one `FusedKernels.parallel` call. Shared with the pool's threads only while
+/// `stm_parallel_run` runs, which returns after every task has finished: no access outlives the call.
+private final class PoolJob: @unchecked Sendable {
+    let body: (Int) -> Void
+    init(body: @escaping (Int) -> Void) { self.body = body }
 }

@@ -1,4 +1,5 @@
 internal import CDNNL
+internal import CSTMKernels
 
 /// General matrix multiply through oneDNN's `dnnl_sgemm` (row-major):
 /// `c = alpha · op(a) · op(b) + beta · c`, with `op` the optional transpose.
@@ -44,16 +45,55 @@ public func matmul(_ a: Tensor, transposeA: Bool = false, _ b: Tensor, transpose
     return c
 }
 
-/// The process-wide BLAS binding. oneDNN keeps its own OpenMP thread pool; stmd sets its size on purpose
-/// (see `BLAS.threadCount`) rather than letting it default to every core and fight the daemon's own threads.
+/// The process-wide BLAS binding.
+///
+/// Threads: oneDNN runs every call single-threaded (its OpenMP pool is pinned to one thread on each calling
+/// thread), and stmd parallelises above it in the kernels' own pool: a large GEMM is split into row (or column)
+/// blocks, one per pool thread. One pool, sized by `threadCount`, so nothing spins against anything else.
 public enum BLAS {
-    /// Raw row-major sgemm on pointers, for kernels that manage their own buffers.
-    @inline(__always)
+    /// Row-major sgemm on pointers, split over the kernels' pool when it has threads and the product is big
+    /// enough to pay for the hand-off.
     public static func sgemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        let tasks = FusedKernels.poolThreads
+        guard tasks > 1, m * n * k >= 1 << 18 else {
+            sgemmSingle(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                        b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        if m >= 16 * tasks {
+            // Rows of C (and of op(A)) split in blocks.
+            let share = (m + tasks - 1) / tasks
+            FusedKernels.parallel(tasks) { task in
+                let first = task * share, rows = min(share, m - first)
+                guard rows > 0 else { return }
+                let aPart = transposeA ? a + first : a + first * lda
+                sgemmSingle(transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
+                            a: aPart, lda: lda, b: b, ldb: ldb, beta: beta, c: c + first * ldc, ldc: ldc)
+            }
+        } else {
+            // Columns of C (and of op(B)) split in blocks of 16.
+            let share = ((n + tasks - 1) / tasks + 15) / 16 * 16
+            FusedKernels.parallel(tasks) { task in
+                let first = task * share, columns = min(share, n - first)
+                guard columns > 0 else { return }
+                let bPart = transposeB ? b + first * ldb : b + first
+                sgemmSingle(transposeA: transposeA, transposeB: transposeB, m: m, n: columns, k: k, alpha: alpha,
+                            a: a, lda: lda, b: bPart, ldb: ldb, beta: beta, c: c + first, ldc: ldc)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func sgemmSingle(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        stm_blas_thread_setup()
         let noTranspose = CChar(UInt8(ascii: "N")), transpose = CChar(UInt8(ascii: "T"))
         let status = dnnl_sgemm(
             transposeA ? transpose : noTranspose, transposeB ? transpose : noTranspose,
@@ -61,11 +101,11 @@ public enum BLAS {
         precondition(status == dnnl_success, "dnnl_sgemm failed with status \(status.rawValue) for m=\(m) n=\(n) k=\(k)")
     }
 
-    /// Threads oneDNN may use for one GEMM. Set once at start-up from `STMD_THREADS` (default 1: the daemon
-    /// runs documents concurrently, so nested parallelism inside each small GEMM only adds contention).
+    /// Threads for stmd's numeric work (the kernels' pool; oneDNN itself stays single-threaded). Set once at
+    /// start-up from `STMD_THREADS`.
     public static var threadCount: Int {
-        get { Int(omp_get_max_threads()) }
-        set { omp_set_num_threads(Int32(max(1, newValue))) }
+        get { FusedKernels.poolThreads }
+        set { stm_pool_set_threads(Int32(max(1, newValue))) }
     }
 
     /// Applies `STMD_THREADS` from the environment (or 1), and returns the count in force.
