@@ -84,6 +84,7 @@ def main():
                         rows += json_lines([args.bench, "rnn", "--cell", cell, "--hidden", str(hidden), "--mode", mode,
                                             "--threads", str(threads), "--precision", precision] + window)
 
+    precision = json_lines([args.bench, "precision"])
     peak = {(p["what"], p["threads"]): p for p in peaks}
     lines = [f"Measured {started:%Y-%m-%d %H:%M} UTC by `make bench` (`python3 Benchmarks/run.py"
              f"{' --quick' if args.quick else ''}`), on {cpu_model()}.", ""]
@@ -126,6 +127,11 @@ def main():
         lines.append(f"| {p['what']} | {p['threads']} | {p['gflops']:.1f} | "
                      f"{p.get('gigabytes_per_second', 0):.1f} | {p.get('microseconds', 0):.1f} |"
                      if "microseconds" in p else f"| {p['what']} | {p['threads']} | {p['gflops']:.1f} | – | – |")
+    lines += ["", "bf16 against f32 weights on the benchmark models (random weights, 64 documents, a 4-way head; until a "
+              "trained model exists to compare accuracies on):", "",
+              "| model | max probability difference | same argmax |", "|---|---|---|"]
+    for p in precision:
+        lines.append(f"| {p['cell']}-{p['hidden']} | {p['max_probability_difference']:.1e} | {p['argmax_agreement']:.0%} |")
     missed = [v for v in verdicts if not v[6]]
     lines += ["", f"Targets met: {len(verdicts) - len(missed)} of {len(verdicts)}."]
     for cell, hidden, mode, threads, ratio, target, _ in missed:

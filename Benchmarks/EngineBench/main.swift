@@ -12,6 +12,7 @@ import Glibc
 
 let arguments = BenchArguments(CommandLine.arguments.dropFirst())
 BLAS.threadCount = arguments.integer("threads", default: 1)
+Allocator.reuseFreedMemory()
 let windows = arguments.integer("windows", default: 5)
 let windowSeconds = Double(arguments.string("window", default: "0.5"))!
 
@@ -20,6 +21,8 @@ case "peak":
     runPeak()
 case "rnn":
     runRecurrent()
+case "precision":
+    runPrecisionCheck()
 default:
     print("usage: stmd-bench peak|rnn [--options]")
     exit(2)
@@ -110,6 +113,42 @@ func runRecurrent() {
         "median_tokens_per_second": .double(Double(tokensPerCall) / timing.median),
         "seconds_per_call": .double(timing.best),
     ])
+}
+
+/// f32 against bf16 weights on the benchmark model (until a trained model exists to compare accuracies on):
+/// the final states of 64 documents, and whether a random 4-way head picks the same class from them.
+func runPrecisionCheck() {
+    for cellName in ["lstm", "gru"] {
+        for hidden in [256, 512] {
+            let model: SequenceClassifier<LSTMCell>? = cellName == "lstm" ? SequenceClassifier(
+                vocabularySize: 20000, embeddingSize: 128, hiddenSize: hidden, classCount: 4,
+                makeCell: { LSTMCell(inputSize: $0, hiddenSize: $1) }) : nil
+            let gruModel: SequenceClassifier<GRUCell>? = cellName == "gru" ? SequenceClassifier(
+                vocabularySize: 20000, embeddingSize: 128, hiddenSize: hidden, classCount: 4,
+                makeCell: { GRUCell(inputSize: $0, hiddenSize: $1) }) : nil
+            var generator = SplitMix64(seed: 5)
+            let documents = (0..<64).map { _ in (0..<64).map { _ in Int(generator.next() % 20000) } }
+            let (f32, bf16): (Tensor, Tensor)
+            if let model {
+                let parameters = model.makeParameters(using: &generator)
+                f32 = ClassifierInference(model: model, parameters: parameters, precision: .f32).probabilities(documents)
+                bf16 = ClassifierInference(model: model, parameters: parameters, precision: .bf16).probabilities(documents)
+            } else {
+                let model = gruModel!
+                let parameters = model.makeParameters(using: &generator)
+                f32 = ClassifierInference(model: model, parameters: parameters, precision: .f32).probabilities(documents)
+                bf16 = ClassifierInference(model: model, parameters: parameters, precision: .bf16).probabilities(documents)
+            }
+            var agree = 0
+            for row in 0..<64 {
+                let pick = { (t: Tensor) in (0..<4).max { t[row, $0] < t[row, $1] }! }
+                if pick(f32) == pick(bf16) { agree += 1 }
+            }
+            emit(["kind": .string("precision"), "cell": .string(cellName), "hidden": .int(hidden),
+                  "max_probability_difference": .double(Double(f32.maxAbsoluteDifference(bf16))),
+                  "argmax_agreement": .double(Double(agree) / 64)])
+        }
+    }
 }
 
 /// One Adam step of Embedding → cell → Linear(H, 4) on the last state, batch 32 (the peers' training step).

@@ -25,9 +25,13 @@ static _Atomic int pool_sleepers = 0;
 /// instead of waiting for the job it is part of.
 static __thread int inside_job = 0;
 
+/// The generation each worker starts from, recorded under pool_lock when it is created: a worker that read
+/// the counter itself could start after the first job was posted and never see it.
+static unsigned long start_generation[STM_POOL_MAX];
+
 static void *worker(void *argument) {
     int index = (int)(intptr_t)argument;
-    unsigned long seen = atomic_load(&pool_generation);
+    unsigned long seen = start_generation[index];
     for (;;) {
         int spins = 0;
         while (atomic_load_explicit(&pool_generation, memory_order_acquire) == seen) {
@@ -61,6 +65,7 @@ void stm_pool_set_threads(int threads) {
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        start_generation[pool_started + 1] = atomic_load(&pool_generation);
         if (pthread_create(&thread, &attributes, worker, (void *)(intptr_t)(pool_started + 1)) != 0) break;
         pool_started++;
     }
@@ -103,4 +108,11 @@ void stm_blas_thread_setup(void) {
         if (omp_set_num_threads) omp_set_num_threads(1);
         done = 1;
     }
+}
+
+#include <malloc.h>
+
+void stm_reuse_freed_memory(void) {
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }

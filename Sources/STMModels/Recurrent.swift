@@ -12,6 +12,8 @@ public struct Recurrent<Cell: RecurrentCell>: Sendable {
 
     public struct Cache: Sendable {
         let input: Tensor
+        /// `[T·B, H]`: the state output each step started from (for the one recurrent-weight GEMM in backward).
+        let previousOutputs: Tensor
         let steps: [Cell.StepCache]
         /// `active[t][b]`: step `t` is a real element of sequence `b`; nil when every sequence is full length.
         let active: [[Bool]]?
@@ -29,7 +31,9 @@ public struct Recurrent<Cell: RecurrentCell>: Sendable {
         var outputs = Tensor.zeros([steps, batch, hidden])
         var caches: [Cell.StepCache] = []
         caches.reserveCapacity(steps)
+        var previousOutputs = Tensor.zeros([steps * batch, hidden])
         for t in 0..<steps {
+            previousOutputs.setRows(startingAt: t * batch, from: state.output)
             let (next, cache) = cell.step(
                 projected: projected.rows((t * batch)..<((t + 1) * batch)), state: state, parameters: parameters)
             caches.append(cache)
@@ -41,7 +45,7 @@ public struct Recurrent<Cell: RecurrentCell>: Sendable {
                 outputs.setRows(startingAt: t * batch, from: next.output)
             }
         }
-        return (outputs, state, Cache(input: input, steps: caches, active: active))
+        return (outputs, state, Cache(input: input, previousOutputs: previousOutputs, steps: caches, active: active))
     }
 
     /// Backpropagation through time. `dOutputs` is `[T, B, H]`; `dFinalState` is the gradient of whatever
@@ -55,6 +59,7 @@ public struct Recurrent<Cell: RecurrentCell>: Sendable {
         precondition(dOutputs.shape == [steps, batch, cell.hiddenSize], "Recurrent.backward: dOutputs \(dOutputs.shape)")
         var dState = dFinalState ?? cell.zeroState(batchSize: batch)
         var dProjected = Tensor.zeros([steps * batch, 0])
+        var dRecurrent = Tensor.zeros([steps * batch, 0])
         for t in (0..<steps).reversed() {
             var dOutput = dOutputs.rows((t * batch)..<((t + 1) * batch))
             var dNew = dState
@@ -65,11 +70,19 @@ public struct Recurrent<Cell: RecurrentCell>: Sendable {
                 dCarried = dState.zeroingRows(where: active[t], equals: true)
             }
             dNew.output.add(dOutput)
-            let (dStep, dPrevious) = cell.stepBackward(
-                dState: dNew, cache: cache.steps[t], parameters: parameters, gradients: &gradients)
-            if dProjected.columnCount == 0 { dProjected = Tensor.zeros([steps * batch, dStep.columnCount]) }
+            let (dStep, dStepRecurrent, dPrevious) = cell.stepBackward(
+                dState: dNew, cache: cache.steps[t], parameters: parameters)
+            if dProjected.columnCount == 0 {
+                dProjected = Tensor.zeros([steps * batch, dStep.columnCount])
+                dRecurrent = Tensor.zeros([steps * batch, dStepRecurrent.columnCount])
+            }
             dProjected.setRows(startingAt: t * batch, from: dStep)
+            dRecurrent.setRows(startingAt: t * batch, from: dStepRecurrent)
             dState = dCarried.map { Cell.State.adding(dPrevious, $0) } ?? dPrevious
+        }
+        if steps > 0 {
+            cell.accumulateRecurrentGradients(
+                dRecurrent: dRecurrent, previousOutputs: cache.previousOutputs, gradients: &gradients)
         }
         let dInput = cell.projectInputBackward(
             dProjected: dProjected, input: cache.input.reshaped([steps * batch, cache.input.shape[2]]),

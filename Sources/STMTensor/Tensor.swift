@@ -75,7 +75,8 @@ public struct Tensor: Sendable, Equatable {
             "Tensor.setRows: \(source.shape) at row \(start) of \(shape)")
         scalars.withUnsafeMutableBufferPointer { dst in
             source.scalars.withUnsafeBufferPointer { src in
-                for i in 0..<src.count { dst[offset + i] = src[i] }
+                guard let from = src.baseAddress else { return }
+                (dst.baseAddress! + offset).update(from: from, count: src.count)
             }
         }
     }

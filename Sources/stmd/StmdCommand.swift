@@ -16,9 +16,10 @@ struct StmdCommand: ParsableCommand {
     )
 }
 
-/// Reads `STMD_THREADS` once, before any GEMM, so oneDNN's OpenMP pool has a deliberate size.
+/// Process set-up before any numeric work: allocator settings and `STMD_THREADS` (the kernels' pool size).
 func configureThreads() -> Int {
     var environment: [String: String] = [:]
     if let value = getenv("STMD_THREADS") { environment["STMD_THREADS"] = String(cString: value) }
+    Allocator.reuseFreedMemory()
     return BLAS.configureThreadsFromEnvironment(environment)
 }

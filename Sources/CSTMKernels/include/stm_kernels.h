@@ -129,3 +129,12 @@ void stm_blas_thread_setup(void);
 #ifdef __cplusplus
 }
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/// glibc: serve large blocks from the heap and keep freed memory (see Allocator.swift).
+void stm_reuse_freed_memory(void);
+#ifdef __cplusplus
+}
+#endif

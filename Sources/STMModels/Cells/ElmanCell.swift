@@ -72,15 +72,17 @@ public struct ElmanCell: RecurrentCell {
     }
 
     public func stepBackward(
-        dState: Tensor, cache: StepCache, parameters: Parameters, gradients: inout Parameters
-    ) -> (dProjected: Tensor, dState: Tensor) {
+        dState: Tensor, cache: StepCache, parameters: Parameters
+    ) -> (dProjected: Tensor, dRecurrent: Tensor, dState: Tensor) {
         var dPre = dState
         for i in 0..<dPre.count {
             dPre[flat: i] *= activation.derivative(output: cache.next[flat: i])
         }
-        gemm(dPre, transposeA: true, cache.previous, into: &gradients.wh, beta: 1)
-        let dPrevious = matmul(dPre, parameters.wh)
-        return (dPre, dPrevious)
+        return (dPre, dPre, matmul(dPre, parameters.wh))
+    }
+
+    public func accumulateRecurrentGradients(dRecurrent: Tensor, previousOutputs: Tensor, gradients: inout Parameters) {
+        gemm(dRecurrent, transposeA: true, previousOutputs, into: &gradients.wh, beta: 1)
     }
 
     public func projectInputBackward(

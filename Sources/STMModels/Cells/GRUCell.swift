@@ -97,8 +97,8 @@ public struct GRUCell: RecurrentCell {
     }
 
     public func stepBackward(
-        dState: Tensor, cache: StepCache, parameters: Parameters, gradients: inout Parameters
-    ) -> (dProjected: Tensor, dState: Tensor) {
+        dState: Tensor, cache: StepCache, parameters: Parameters
+    ) -> (dProjected: Tensor, dRecurrent: Tensor, dState: Tensor) {
         let batch = dState.rowCount, h = hiddenSize
         var dProjected = Tensor.zeros([batch, 3 * h])
         var dRecurrent = Tensor.zeros([batch, 3 * h])
@@ -121,10 +121,13 @@ public struct GRUCell: RecurrentCell {
                 }
             }
         }
-        let dFromRecurrent = affineBackward(
-            dOut: dRecurrent, input: cache.previous, weight: parameters.wh, dWeight: &gradients.wh, dBias: &gradients.bh)
-        dPrevious.add(dFromRecurrent)
-        return (dProjected, dPrevious)
+        gemm(dRecurrent, parameters.wh, into: &dPrevious, beta: 1)
+        return (dProjected, dRecurrent, dPrevious)
+    }
+
+    public func accumulateRecurrentGradients(dRecurrent: Tensor, previousOutputs: Tensor, gradients: inout Parameters) {
+        gemm(dRecurrent, transposeA: true, previousOutputs, into: &gradients.wh, beta: 1)
+        gradients.bh.add(dRecurrent.sumRows())
     }
 
     public func projectInputBackward(

@@ -121,8 +121,8 @@ public struct LSTMCell: RecurrentCell {
     }
 
     public func stepBackward(
-        dState: LSTMState, cache: StepCache, parameters: Parameters, gradients: inout Parameters
-    ) -> (dProjected: Tensor, dState: LSTMState) {
+        dState: LSTMState, cache: StepCache, parameters: Parameters
+    ) -> (dProjected: Tensor, dRecurrent: Tensor, dState: LSTMState) {
         let batch = dState.h.rowCount, h = hiddenSize
         var dGates = Tensor.zeros([batch, 4 * h])
         var dPreviousC = Tensor.zeros([batch, h])
@@ -144,9 +144,12 @@ public struct LSTMCell: RecurrentCell {
                 }
             }
         }
-        let dPreviousH = affineBackward(
-            dOut: dGates, input: cache.previous.h, weight: parameters.wh, dWeight: &gradients.wh, dBias: &gradients.bh)
-        return (dGates, LSTMState(h: dPreviousH, c: dPreviousC))
+        return (dGates, dGates, LSTMState(h: matmul(dGates, parameters.wh), c: dPreviousC))
+    }
+
+    public func accumulateRecurrentGradients(dRecurrent: Tensor, previousOutputs: Tensor, gradients: inout Parameters) {
+        gemm(dRecurrent, transposeA: true, previousOutputs, into: &gradients.wh, beta: 1)
+        gradients.bh.add(dRecurrent.sumRows())
     }
 
     public func projectInputBackward(

@@ -89,10 +89,16 @@ public protocol RecurrentCell: Sendable {
     func step(projected: Tensor, state: State, parameters: Parameters) -> (state: State, cache: StepCache)
 
     /// Given the gradient with respect to the new state (its `output` already including the gradient of the
-    /// step's output), returns the gradients for the projected input and for the previous state.
+    /// step's output), returns the gradients for the projected input, for the recurrent pre-activation
+    /// (`h·Whᵀ + bh`, whatever part of it the cell has) and for the previous state. The recurrent weights'
+    /// gradients are not accumulated here: `accumulateRecurrentGradients` does it for all steps at once.
     func stepBackward(
-        dState: State, cache: StepCache, parameters: Parameters, gradients: inout Parameters
-    ) -> (dProjected: Tensor, dState: State)
+        dState: State, cache: StepCache, parameters: Parameters
+    ) -> (dProjected: Tensor, dRecurrent: Tensor, dState: State)
+
+    /// `dWh += dRecurrentᵀ · previousOutputs` (and the recurrent bias, where the cell has one) for the stacked
+    /// rows of every step: one GEMM with K = T·B instead of one small GEMM per step.
+    func accumulateRecurrentGradients(dRecurrent: Tensor, previousOutputs: Tensor, gradients: inout Parameters)
 
     /// Backward of `projectInput`: accumulates the input weights' gradients and returns `dx`.
     func projectInputBackward(
@@ -103,6 +109,7 @@ public protocol RecurrentCell: Sendable {
 /// What `forward` keeps for `backward` on a single step.
 public struct CellStepCache<StepCache: Sendable>: Sendable {
     public let input: Tensor
+    public let previousOutput: Tensor
     public let step: StepCache
 }
 
@@ -113,7 +120,7 @@ extension RecurrentCell {
     ) -> (output: Tensor, state: State, cache: CellStepCache<StepCache>) {
         let projected = projectInput(x, parameters: parameters)
         let (next, cache) = step(projected: projected, state: state, parameters: parameters)
-        return (next.output, next, CellStepCache(input: x, step: cache))
+        return (next.output, next, CellStepCache(input: x, previousOutput: state.output, step: cache))
     }
 
     /// Backward of `forward`: `dOutput` and `dState` are the gradients of the step's output and new state.
@@ -123,8 +130,9 @@ extension RecurrentCell {
     ) -> (dInput: Tensor, dState: State) {
         var total = dState
         total.output.add(dOutput)
-        let (dProjected, dPrevious) = stepBackward(
-            dState: total, cache: cache.step, parameters: parameters, gradients: &gradients)
+        let (dProjected, dRecurrent, dPrevious) = stepBackward(dState: total, cache: cache.step, parameters: parameters)
+        accumulateRecurrentGradients(
+            dRecurrent: dRecurrent, previousOutputs: cache.previousOutput, gradients: &gradients)
         let dInput = projectInputBackward(
             dProjected: dProjected, input: cache.input, parameters: parameters, gradients: &gradients)
         return (dInput, dPrevious)
