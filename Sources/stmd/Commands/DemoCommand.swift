@@ -21,7 +21,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Training epochs per model.")
     var epochs: Int = 8
 
-    @Option(help: "Folder for the trained weights (safetensors); a temporary folder when omitted.")
+    @Option(help: "Folder for the trained models (config.json + weights.safetensors each); a temporary folder when omitted.")
     var output: String?
 
     func run() throws {
@@ -44,7 +44,7 @@ struct DemoCommand: ParsableCommand {
             }
             results.append(result)
         }
-        print("cell   loss(first→last epoch)  validation accuracy  reloaded from safetensors  seconds")
+        print("cell   loss(first→last epoch)  validation accuracy  reloaded from disk         seconds")
         for r in results {
             print(
                 r.kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)

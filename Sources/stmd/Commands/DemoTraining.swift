@@ -23,12 +23,12 @@ struct DemoTraining {
     let folder: String
 
     func run<Cell: RecurrentCell>(
-        kind: CellKind, makeCell: (Int, Int) -> Cell
+        kind: CellKind, makeCell: @escaping (Int, Int) -> Cell
     ) throws -> DemoResult {
         let started = monotonicSeconds()
-        let model = SequenceClassifier(
-            vocabularySize: corpus.vocabulary.count, embeddingSize: 16, hiddenSize: 24, classCount: 2,
-            bidirectional: false, pooling: .last, dropout: 0, makeCell: makeCell)
+        let configuration = SequenceClassifierConfiguration(
+            cell: kind, vocabularySize: corpus.vocabulary.count, embeddingSize: 16, hiddenSize: 24, classCount: 2)
+        let model = configuration.makeModel(makeCell)
         var generator = SplitMix64(seed: seed)
         let initial = model.makeParameters(using: &generator)
         var trainer = Trainer(
@@ -48,12 +48,13 @@ struct DemoTraining {
             epochLosses.append(total / Float(batches.count))
         }
         let accuracy = evaluate(model, parameters: trainer.parameters)
-        let path = folder + "/demo-\(kind.rawValue).safetensors"
-        try trainer.parameters.write(safetensorsTo: path, metadata: ["cell": kind.rawValue])
-        var reloaded = model.makeParameters(using: &generator)
-        try reloaded.load(safetensorsFrom: path)
+        let directory = folder + "/demo-\(kind.rawValue)"
+        try ModelDirectory.write(configuration: configuration, parameters: trainer.parameters, to: directory)
+        let reloadedModel = try ModelDirectory.readConfiguration(from: directory).makeModel(makeCell)
+        var reloaded = reloadedModel.makeParameters(using: &generator)
+        try ModelDirectory.loadWeights(into: &reloaded, from: directory)
         let sample = corpus.validation.prefix(32).map(\.tokens)
-        let reloadMatches = model.probabilities(sample, parameters: reloaded)
+        let reloadMatches = reloadedModel.probabilities(sample, parameters: reloaded)
             == model.probabilities(sample, parameters: trainer.parameters)
         return DemoResult(
             kind: kind, firstLoss: epochLosses.first ?? .nan, lastLoss: epochLosses.last ?? .nan,
