@@ -16,28 +16,8 @@ public struct GRUCell: RecurrentCell {
         self.hiddenSize = hiddenSize
     }
 
-    /// Keys: `wx` `[3H, D]` (= PyTorch `weight_ih`), `wh` `[3H, H]` (`weight_hh`), `bx` `[3H]` (`bias_ih`),
-    /// `bh` `[3H]` (`bias_hh`); rows in gate order r, z, n.
-    public struct Parameters: ParameterGroup {
-        public var wx: Tensor
-        public var wh: Tensor
-        public var bx: Tensor
-        public var bh: Tensor
-
-        public init(wx: Tensor, wh: Tensor, bx: Tensor, bh: Tensor) {
-            self.wx = wx
-            self.wh = wh
-            self.bx = bx
-            self.bh = bh
-        }
-
-        public mutating func visitTensors(prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {
-            try body(prefix + "wx", &wx)
-            try body(prefix + "wh", &wh)
-            try body(prefix + "bx", &bx)
-            try body(prefix + "bh", &bh)
-        }
-    }
+    /// Weights in gate order r, z, n (see `GatedCellParameters` for keys and shapes).
+    public typealias Parameters = GatedCellParameters
 
     public struct StepCache: Sendable {
         let previous: Tensor
@@ -58,13 +38,7 @@ public struct GRUCell: RecurrentCell {
     }
 
     public func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters {
-        let bound = 1 / Float(hiddenSize).squareRoot()
-        let g = 3 * hiddenSize
-        return Parameters(
-            wx: .uniform([g, inputSize], bound: bound, using: &generator),
-            wh: .uniform([g, hiddenSize], bound: bound, using: &generator),
-            bx: .uniform([g], bound: bound, using: &generator),
-            bh: .uniform([g], bound: bound, using: &generator))
+        GatedCellParameters(gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, using: &generator)
     }
 
     public func zeroState(batchSize: Int) -> Tensor { .zeros([batchSize, hiddenSize]) }

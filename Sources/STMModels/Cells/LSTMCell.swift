@@ -32,28 +32,8 @@ public struct LSTMCell: RecurrentCell {
         self.hiddenSize = hiddenSize
     }
 
-    /// Keys: `wx` `[4H, D]` (= PyTorch `weight_ih`), `wh` `[4H, H]` (`weight_hh`), `bx` `[4H]` (`bias_ih`),
-    /// `bh` `[4H]` (`bias_hh`); rows in gate order i, f, g, o.
-    public struct Parameters: ParameterGroup {
-        public var wx: Tensor
-        public var wh: Tensor
-        public var bx: Tensor
-        public var bh: Tensor
-
-        public init(wx: Tensor, wh: Tensor, bx: Tensor, bh: Tensor) {
-            self.wx = wx
-            self.wh = wh
-            self.bx = bx
-            self.bh = bh
-        }
-
-        public mutating func visitTensors(prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {
-            try body(prefix + "wx", &wx)
-            try body(prefix + "wh", &wh)
-            try body(prefix + "bx", &bx)
-            try body(prefix + "bh", &bh)
-        }
-    }
+    /// Weights in gate order i, f, g, o (see `GatedCellParameters` for keys and shapes).
+    public typealias Parameters = GatedCellParameters
 
     public struct StepCache: Sendable {
         let previous: LSTMState
@@ -74,13 +54,7 @@ public struct LSTMCell: RecurrentCell {
     }
 
     public func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters {
-        let bound = 1 / Float(hiddenSize).squareRoot()
-        let g = 4 * hiddenSize
-        return Parameters(
-            wx: .uniform([g, inputSize], bound: bound, using: &generator),
-            wh: .uniform([g, hiddenSize], bound: bound, using: &generator),
-            bx: .uniform([g], bound: bound, using: &generator),
-            bh: .uniform([g], bound: bound, using: &generator))
+        GatedCellParameters(gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, using: &generator)
     }
 
     public func zeroState(batchSize: Int) -> LSTMState {
