@@ -38,6 +38,8 @@ let package = Package(
         ),
         .target(name: "STMTensor", dependencies: ["CDNNL", "CSTMKernels"], swiftSettings: numericSettings),
         .target(name: "STMModels", dependencies: ["STMTensor"], swiftSettings: numericSettings),
+        .target(name: "STMText", swiftSettings: strictSettings),
+        .target(name: "STMTasks", dependencies: ["STMText", "STMModels", "STMTensor"], swiftSettings: strictSettings),
         .target(name: "STMTesting", dependencies: ["STMTensor", "STMModels"], swiftSettings: strictSettings),
         .executableTarget(
             name: "stmd",
@@ -50,6 +52,9 @@ let package = Package(
         .executableTarget(
             name: "stmd-bench", dependencies: ["STMTensor", "STMModels"], path: "Benchmarks/EngineBench",
             swiftSettings: numericSettings),
+        .testTarget(name: "STMTextTests", dependencies: ["STMText"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "STMTasksTests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(name: "STMTensorTests", dependencies: ["STMTensor", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "STMModelsTests",
