@@ -55,6 +55,7 @@ static void run_task(void *context, int task) {
 
 void stm_recurrent_step1(const stm_step1 *step) {
     int tasks = stm_pool_threads();
+    if (step->max_tasks > 0 && step->max_tasks < tasks) tasks = step->max_tasks;
     // Below ~32 units per thread the hand-off costs more than the work.
     if (tasks > 1 && step->hidden / tasks < 32) tasks = 1;
     step1_job job = {step, tasks};

@@ -113,6 +113,7 @@ typedef struct {
     float *gate_output;         // GRU: activated gates [3H]
     const float *h_prev, *c_prev;
     float *h, *c;
+    int max_tasks;              // 0: as many as the pool has; 1: this thread alone
 } stm_step1;
 
 /// Runs the step, split over the kernels' pool when it has more than one thread.

@@ -78,10 +78,19 @@ public final class RecurrentRunner {
         let tasks = min(FusedKernels.poolThreads, batch)
         if tasks > 1 && !packedRecurrentWeights.isEmpty {
             runSplit(tasks: tasks, input: input, steps: steps, batch: batch, lengths: lengths, outputs: outputs, finalH: finalH)
+        } else if batch == 1 && FusedKernels.poolThreads > 1 {
+            splitSteps = splitTuner.nextSplit()
+            let started = SplitTuner.now()
+            runSequential(input: input, steps: steps, batch: batch, lengths: lengths, outputs: outputs, finalH: finalH)
+            splitTuner.record(split: splitSteps, seconds: SplitTuner.now() - started, tokens: steps)
         } else {
             runSequential(input: input, steps: steps, batch: batch, lengths: lengths, outputs: outputs, finalH: finalH)
         }
     }
+
+    /// Batch 1 with a multi-thread pool: whether splitting steps pays, measured on live documents.
+    private var splitTuner = SplitTuner()
+    private var splitSteps = true
 
     /// Helpers for `runSplit`, one per extra thread, sharing this runner's weights.
     private var helpers: [RecurrentRunner] = []
@@ -256,7 +265,7 @@ public final class RecurrentRunner {
                     kind: stepKind, hidden: self.hiddenSize, weights: w, weightsBF16: bf16,
                     recurrentBias: bias.baseAddress, gates: rows, scratch: self.scratch.pointer,
                     gateOutput: self.gates.pointer, previousH: self.h.pointer, previousC: self.c.pointer,
-                    h: self.nextH.pointer, c: self.nextC.pointer)
+                    h: self.nextH.pointer, c: self.nextC.pointer, split: self.splitSteps)
             }
         }
         if bf16 {

@@ -160,12 +160,12 @@ public enum FusedKernels {
         kind: StepCellKind, hidden: Int, weights: UnsafeRawPointer, weightsBF16: Bool,
         recurrentBias: UnsafePointer<Float>?, gates: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
         gateOutput: UnsafeMutablePointer<Float>?, previousH: UnsafePointer<Float>, previousC: UnsafePointer<Float>?,
-        h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?
+        h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?, split: Bool = true
     ) {
         var step = stm_step1(
             kind: stm_cell_kind(rawValue: kind.rawValue), hidden: hidden, weights: weights,
             weights_bf16: weightsBF16 ? 1 : 0, recurrent_bias: recurrentBias, gates: gates, scratch: scratch,
-            gate_output: gateOutput, h_prev: previousH, c_prev: previousC, h: h, c: c)
+            gate_output: gateOutput, h_prev: previousH, c_prev: previousC, h: h, c: c, max_tasks: split ? 0 : 1)
         stm_recurrent_step1(&step)
     }
 
