@@ -1,5 +1,4 @@
 internal import Foundation
-public import STMTensor
 
 /// The shape of a `SequenceClassifier`, stored as `config.json` beside its `weights.safetensors`.
 public struct SequenceClassifierConfiguration: Codable, Sendable, Equatable {
