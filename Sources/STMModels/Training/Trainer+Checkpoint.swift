@@ -1,4 +1,3 @@
-internal import Foundation
 import STMTensor
 
 /// Checkpoints: one safetensors file holding the weights (`model.*`), Adam's moments (`adam.m.*`,
