@@ -63,7 +63,9 @@ public struct LSTMCell: RecurrentCell {
 
     public func projectInput(_ x: Tensor, parameters: Parameters) -> Tensor {
         precondition(x.columnCount == inputSize, "LSTMCell.projectInput: x \(x.shape), inputSize \(inputSize)")
-        return affineForward(x, weight: parameters.wx, bias: parameters.bx)
+        // Both biases are added here, once for all steps: nothing gates bh separately in an LSTM, and both get
+        // the same gradient (Σ dGates) from projectInputBackward and accumulateRecurrentGradients.
+        return affineForward(x, weight: parameters.wx, bias: parameters.bx + parameters.bh)
     }
 
     public func step(
@@ -74,7 +76,6 @@ public struct LSTMCell: RecurrentCell {
         precondition(state.h.shape == [batch, h] && state.c.shape == [batch, h], "LSTMCell.step: state \(state.h.shape)")
         var gates = projected
         gemm(state.h, parameters.wh, transposeB: true, into: &gates, beta: 1)
-        gates.addRowVector(parameters.bh)
         var nextC = Tensor.zeros([batch, h])
         var nextH = Tensor.zeros([batch, h])
         var cellTanh = Tensor.zeros([batch, h])
