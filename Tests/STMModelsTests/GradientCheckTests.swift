@@ -55,6 +55,22 @@ struct GradientCheckTests {
         #expect(gradients.weight.rows(3..<5).scalars.allSatisfy { $0 == 0 })
     }
 
+    @Test func embeddingBagMatchesFiniteDifferences() {
+        var generator = SplitMix64(seed: 23)
+        let bag = EmbeddingBag(rowCount: 9, dimension: 3)
+        let parameters = bag.makeParameters(using: &generator)
+        let bags = [[0, 5, 6], [2], [], [4, 4, 8, 1]]
+        let projection = RandomProjection(shape: [4, 3], seed: 24)
+        var gradients = parameters.zeros()
+        bag.backward(dOutput: projection.weights, bags: bags, gradients: &gradients)
+        let numeric = GradientCheck.numericGradient(of: { projection.loss(bag.forward(bags, parameters: $0)) }, at: parameters)
+        #expect(GradientCheck.mismatches(analytic: gradients, numeric: numeric, label: "embeddingBag").isEmpty)
+        // The empty bag is a zero row; a bag of one is that row.
+        let out = bag.forward(bags, parameters: parameters)
+        #expect(out.rows(2..<3).scalars == [0, 0, 0])
+        #expect(out.rows(1..<2) == parameters.weight.rows(2..<3))
+    }
+
     @Test func weightedCrossEntropyMatchesFiniteDifferences() {
         var generator = SplitMix64(seed: 31)
         let logits = Tensor.uniform([4, 5], bound: 3, using: &generator)
