@@ -275,22 +275,14 @@ public final class RecurrentRunner {
         }
     }
 
-    /// `out += h·Whᵀ` for `batch` rows.
+    /// `out += h·Whᵀ` for `batch` > 1 rows (batch 1 goes through `stepOne`).
     private func recurrentProduct(into out: UnsafeMutablePointer<Float>, state: UnsafePointer<Float>, batch: Int, bf16: Bool) {
         let hidden = hiddenSize, width = gateCount * hidden
-        if bf16 && batch > 1 && !packedRecurrentWeights.isEmpty {
+        if bf16 && !packedRecurrentWeights.isEmpty {
             packedRecurrentWeights.withUnsafeBufferPointer { w in
                 FusedKernels.gemmBF16(
                     m: batch, n: width, k: hidden, a: state, lda: hidden, packedB: w.baseAddress!, c: out, ldc: width,
                     accumulate: true)
-            }
-        } else if bf16 && batch == 1 {
-            recurrentWeightsBF16.withUnsafeBufferPointer { w in
-                FusedKernels.gemvBF16(rows: width, columns: hidden, weights: w.baseAddress!, x: state, y: out, accumulate: true)
-            }
-        } else if batch == 1 {
-            recurrentWeights.withUnsafeBufferPointer { w in
-                FusedKernels.gemv(rows: width, columns: hidden, weights: w.baseAddress!, x: state, y: out, accumulate: true)
             }
         } else {
             recurrentWeights.withUnsafeBufferPointer { w in

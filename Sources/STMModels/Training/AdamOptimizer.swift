@@ -60,10 +60,10 @@ public struct AdamOptimizer<Parameters: ParameterGroup>: Sendable {
             case .decoupled(let decay): (0, decay)
             }
         let grads = gradients.namedTensors
-        var moments1 = firstMoment.namedTensors.map(\.tensor)
-        var moments2 = secondMoment.namedTensors.map(\.tensor)
-        firstMoment = firstMoment.zeros()  // release references so the arrays below are uniquely held
-        secondMoment = secondMoment.zeros()
+        // Move the moments out (leaving empty placeholders) so the arrays below hold them uniquely and the
+        // update writes in place: no copy, no fresh zeroed buffers on every step.
+        var moments1 = Self.takeTensors(from: &firstMoment)
+        var moments2 = Self.takeTensors(from: &secondMoment)
         var index = 0
         parameters.visitTensors(prefix: "") { key, theta in
             precondition(grads[index].key == key, "AdamOptimizer: gradient \(grads[index].key) for \(key)")
@@ -102,6 +102,15 @@ public struct AdamOptimizer<Parameters: ParameterGroup>: Sendable {
             tensor = moments2[index]
             index += 1
         }
+    }
+
+    private static func takeTensors(from group: inout Parameters) -> [Tensor] {
+        var taken: [Tensor] = []
+        group.visitTensors(prefix: "") { _, tensor in
+            taken.append(tensor)
+            tensor = Tensor(shape: [0])
+        }
+        return taken
     }
 
     /// Restores the moments and step count (from a checkpoint).
