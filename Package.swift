@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "stmd",
             dependencies: [
-                "STMTensor", "STMModels",
+                "STMTensor", "STMModels", "STMText", "STMTasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -1,0 +1,26 @@
+public import STMTensor
+
+/// Inference for a `TextClassifierModel`: the encoder through `RecurrentRunner`s (weights packed once, in the
+/// chosen precision), the rest as in training without dropout. One instance per thread.
+public final class TextClassifierInference<Cell: RecurrentCell> {
+    public let model: TextClassifierModel<Cell>
+    let parameters: TextClassifierModel<Cell>.Parameters
+    let encoder: EncoderRunners<Cell>
+
+    public init(model: TextClassifierModel<Cell>, parameters: TextClassifierModel<Cell>.Parameters, precision: WeightPrecision) {
+        self.model = model
+        self.parameters = parameters
+        encoder = EncoderRunners(encoder: model.encoder, parameters: parameters.encoder, precision: precision)
+    }
+
+    /// Class probabilities `[B, classCount]`.
+    public func probabilities(_ documents: [TextFeatures]) -> Tensor {
+        let (bags, steps, lengths) = TextClassifierModel<Cell>.pack(documents)
+        let embedded = model.embed(bags, steps: steps, batch: documents.count, parameters: parameters)
+        var features = encoder.pooled(embedded, lengths: lengths, pooling: model.pooling)
+        if let bagEmbedding = model.bagEmbedding, let bagParameters = parameters.bag {
+            features = Tensor.concatenatedColumns(features, bagEmbedding.forward(documents.map(\.bag), parameters: bagParameters))
+        }
+        return model.head.forward(features, parameters: parameters.head).softmax()
+    }
+}

@@ -1,0 +1,143 @@
+public import STMModels
+public import STMText
+public import STMTensor
+internal import Foundation
+
+/// Trains a `TextClassifierModel` from labelled text: vocabulary and features from the training split, AdamW
+/// with warm-up and linear decay, early stopping on validation accuracy (the best epoch's weights are kept),
+/// and a checkpoint after every epoch so `resume` continues a stopped run exactly.
+///
+/// Each batch is split into two fixed halves whose gradients are computed in parallel on the kernel pool and
+/// summed in a fixed order: with the same seed and data, the weights are the same whatever the thread count.
+public struct ClassifierTraining: Sendable {
+    public var configuration: ClassifierConfiguration
+    public var options: TrainingOptions
+    public var embeddings: WordVectors?
+    public var embeddingsPath: String?
+
+    public init(configuration: ClassifierConfiguration, options: TrainingOptions, embeddings: WordVectors? = nil, embeddingsPath: String? = nil) {
+        self.configuration = configuration
+        self.options = options
+        self.embeddings = embeddings
+        self.embeddingsPath = embeddingsPath
+    }
+
+    /// Trains on `training`, choosing on `validation` (nil: a stratified `validationFraction` of `training`).
+    public func run(
+        training: LabeledDataset, validation: LabeledDataset?, report: @escaping (TrainingEvent) -> Void
+    ) throws(TrainingError) -> TrainedClassifier {
+        if let problem = options.validationError() { throw .invalidSetting(problem) }
+        if let embeddings, embeddings.dimension != configuration.embeddingSize {
+            throw .invalidSetting(
+                "--embeddings has \(embeddings.dimension)-dimensional vectors but the model's embedding size is "
+                    + "\(configuration.embeddingSize): pass --embedding-size \(embeddings.dimension)")
+        }
+        let labels = training.labels
+        guard labels.count >= 2 else {
+            throw .invalidData("the training data has \(labels.count) label(s) (\(labels.joined(separator: ", "))): a classifier needs at least 2")
+        }
+        let (trainExamples, validExamples) = try Self.split(training: training, validation: validation, options: options)
+        var configuration = self.configuration
+        configuration.labels = labels
+        if let problem = configuration.validationError() { throw .invalidSetting(problem) }
+
+        let vocabulary = TextFeaturizer.buildVocabulary(from: trainExamples.map(\.text), settings: configuration.features)
+        let featurizer = TextFeaturizer(settings: configuration.features, vocabulary: vocabulary)
+        let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        let trainSet = EncodedSet(trainExamples, featurizer: featurizer, labelIndex: labelIndex)
+        let validSet = EncodedSet(validExamples, featurizer: featurizer, labelIndex: labelIndex)
+        let run = TrainingRun(
+            configuration: configuration, options: options, featurizer: featurizer, trainSet: trainSet,
+            validSet: validSet, embeddings: embeddings, embeddingsPath: embeddingsPath, report: report)
+        do {
+            return try configuration.cell.accept(run)
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            throw .checkpoint(String(describing: error))
+        }
+    }
+
+    /// The training and validation examples: the given validation set, or a stratified share of training
+    /// chosen by the seed (each label with at least two examples gives at least one to validation).
+    static func split(
+        training: LabeledDataset, validation: LabeledDataset?, options: TrainingOptions
+    ) throws(TrainingError) -> (train: [LabeledExample], valid: [LabeledExample]) {
+        if let validation {
+            let unknown = Set(validation.labels).subtracting(training.labels)
+            if !unknown.isEmpty {
+                let where_ = validation.examples.first { unknown.contains($0.label) }!.source
+                throw .invalidData("\(where_): validation label '\(unknown.sorted()[0])' does not occur in the training data")
+            }
+            return (training.examples, validation.examples)
+        }
+        var byLabel: [String: [Int]] = [:]
+        for (index, example) in training.examples.enumerated() { byLabel[example.label, default: []].append(index) }
+        var validIndices = Set<Int>()
+        for (labelNumber, label) in training.labels.enumerated() {
+            var indices = byLabel[label] ?? []
+            guard indices.count >= 2 else { continue }
+            var generator = SplitMix64(seed: options.seed &+ 0x5EED_0000 &+ UInt64(labelNumber))
+            for i in stride(from: indices.count - 1, to: 0, by: -1) {
+                indices.swapAt(i, Int(generator.next() % UInt64(i + 1)))
+            }
+            let take = max(1, Int((Double(indices.count) * options.validationFraction).rounded()))
+            validIndices.formUnion(indices.prefix(min(take, indices.count - 1)))
+        }
+        var train: [LabeledExample] = [], valid: [LabeledExample] = []
+        for (index, example) in training.examples.enumerated() {
+            if validIndices.contains(index) { valid.append(example) } else { train.append(example) }
+        }
+        return (train, valid)
+    }
+}
+
+/// A finished training run: everything a model bundle holds.
+public struct TrainedClassifier: Sendable {
+    public var configuration: ClassifierConfiguration
+    public var vocabulary: Vocabulary
+    /// The best epoch's weights by key.
+    public var tensors: [String: Tensor]
+    public var validation: ClassificationMetrics
+    public var trainingExamples: Int
+    public var epochs: Int
+    public var bestEpoch: Int
+    public var seconds: Double
+    public var embeddingsCoverage: Double?
+}
+
+/// Why training could not run.
+public enum TrainingError: Error, CustomStringConvertible {
+    case invalidSetting(String)
+    case invalidData(String)
+    case checkpoint(String)
+
+    public var description: String {
+        switch self {
+        case .invalidSetting(let message): message
+        case .invalidData(let message): message
+        case .checkpoint(let message): "checkpoint: \(message)"
+        }
+    }
+}
+
+/// A split's features and class indices, computed once.
+struct EncodedSet: Sendable {
+    var features: [TextFeatures]
+    var labels: [Int]
+    var tokenCounts: [Int]
+
+    init(_ examples: [LabeledExample], featurizer: TextFeaturizer, labelIndex: [String: Int]) {
+        features = []
+        labels = []
+        tokenCounts = []
+        for example in examples {
+            let (features, _) = featurizer.features(example.text)
+            self.features.append(features)
+            labels.append(labelIndex[example.label]!)
+            tokenCounts.append(max(features.tokens.count, 1))
+        }
+    }
+
+    var count: Int { labels.count }
+}

@@ -1,0 +1,99 @@
+public import STMModels
+public import STMText
+import STMTensor
+
+/// A loaded model bundle, ready to classify text. Holds scratch memory: use one instance per thread.
+public final class TextClassifier {
+    public let directory: String
+    public let configuration: ClassifierConfiguration
+    public let featurizer: TextFeaturizer
+    private let backend: any ProbabilityModel
+
+    /// Loads and checks every file of the bundle in `directory` (every weight key and shape must match).
+    public init(directory: String) throws(ModelLoadError) {
+        let configuration = try ClassifierBundle.readConfiguration(from: directory)
+        let vocabulary = try ClassifierBundle.readVocabulary(from: directory)
+        let featurizer = TextFeaturizer(settings: configuration.features, vocabulary: vocabulary)
+        let weightsPath = directory + "/" + ClassifierBundle.weightsName
+        let file: SafetensorsFile
+        do {
+            file = try SafetensorsFile.read(contentsOf: weightsPath)
+        } catch {
+            throw .invalid(path: weightsPath, reason: String(describing: error))
+        }
+        do {
+            backend = try configuration.cell.accept(
+                LoadVisitor(configuration: configuration, featurizer: featurizer, tensors: file.tensors, path: weightsPath))
+        } catch let error as ModelLoadError {
+            throw error
+        } catch {
+            throw .invalid(path: weightsPath, reason: String(describing: error))
+        }
+        self.directory = directory
+        self.configuration = configuration
+        self.featurizer = featurizer
+    }
+
+    public var name: String { configuration.name }
+    public var labels: [String] { configuration.labels }
+
+    /// One result per text, in order. Texts are run in batches of similar length.
+    public func classify(_ texts: [String]) -> [Classification] {
+        let encoded = texts.map { featurizer.features($0) }
+        var results = [Classification?](repeating: nil, count: texts.count)
+        let order = texts.indices.sorted { encoded[$0].features.tokens.count < encoded[$1].features.tokens.count }
+        for start in stride(from: 0, to: order.count, by: 32) {
+            let batch = Array(order[start..<min(start + 32, order.count)])
+            let probabilities = backend.probabilities(batch.map { encoded[$0].features })
+            for (row, index) in batch.enumerated() {
+                let scores = (0..<labels.count).map { probabilities[row, $0] }
+                var best = 0
+                for c in scores.indices where scores[c] > scores[best] { best = c }
+                results[index] = Classification(
+                    label: labels[best], classIndex: best, score: scores[best], scores: scores,
+                    tokenCount: encoded[index].tokenCount)
+            }
+        }
+        return results.map { $0! }
+    }
+
+    public func classify(_ text: String) -> Classification { classify([text])[0] }
+}
+
+/// One document's result.
+public struct Classification: Sendable, Equatable {
+    public var label: String
+    public var classIndex: Int
+    /// The winning class's probability.
+    public var score: Float
+    /// Every class's probability, in the model's label order.
+    public var scores: [Float]
+    /// Tokens in the document (before cutting to the model's maximum).
+    public var tokenCount: Int
+}
+
+/// The cell-typed inference object behind a `TextClassifier`.
+protocol ProbabilityModel: AnyObject {
+    func probabilities(_ documents: [TextFeatures]) -> Tensor
+}
+
+extension TextClassifierInference: ProbabilityModel {}
+
+struct LoadVisitor: CellVisitor {
+    let configuration: ClassifierConfiguration
+    let featurizer: TextFeaturizer
+    let tensors: [String: Tensor]
+    let path: String
+
+    func visit<Cell: RecurrentCell>(_ makeCell: @escaping @Sendable (Int, Int) -> Cell) throws -> any ProbabilityModel {
+        let model = configuration.makeModel(featurizer: featurizer, makeCell)
+        var generator = SplitMix64(seed: 0)
+        var parameters = model.makeParameters(using: &generator)
+        do {
+            try parameters.load(from: tensors)
+        } catch {
+            throw ModelLoadError.invalid(path: path, reason: error.description)
+        }
+        return TextClassifierInference(model: model, parameters: parameters, precision: configuration.inferencePrecision)
+    }
+}

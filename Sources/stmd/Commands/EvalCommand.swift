@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `stmd eval [task]`: scores a model on labelled data; `classify` is the default task.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score a model on labelled data.",
+        subcommands: [EvalClassifyCommand.self],
+        defaultSubcommand: EvalClassifyCommand.self
+    )
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import STMModels
+import STMTasks
+
+/// `stmd models`: the installed models, found the way every command finds them.
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "List installed models: task, labels, size and validation metrics."
+    )
+
+    @OptionGroup var search: ModelSearchOptions
+
+    @Flag(help: "One JSON object per model (JSON Lines).")
+    var json: Bool = false
+
+    func run() throws {
+        let locator = search.locator
+        let models = locator.installedModels()
+        if models.isEmpty {
+            printError("no models found (searched: \(locator.searchPath.joined(separator: ", ")))")
+            return
+        }
+        for (name, directory) in models {
+            let configuration: ClassifierConfiguration
+            do {
+                configuration = try ClassifierBundle.readConfiguration(from: directory)
+            } catch {
+                printError("warning: \(error)")
+                continue
+            }
+            let bytes = folderBytes(directory)
+            let validation = configuration.training?.validation
+            if json {
+                let entry = ModelListing(
+                    name: configuration.name, version: configuration.version, task: configuration.task,
+                    labels: configuration.labels, bytes: bytes, accuracy: validation?.accuracy, macroF1: validation?.macroF1,
+                    validationExamples: validation?.examples, cell: configuration.cell.rawValue, path: directory)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(entry), as: UTF8.self))
+            } else {
+                let metrics = validation.map { "accuracy \(percent($0.accuracy)), macro-F1 \(percent($0.macroF1)) on \($0.examples)" } ?? "no metrics"
+                print("\(name)  v\(configuration.version)  \(configuration.task)  \(fixed(Double(bytes) / 1_048_576, 2)) MiB  \(configuration.cell.rawValue)")
+                print("    labels: \(configuration.labels.joined(separator: ", "))")
+                print("    validation: \(metrics)")
+                print("    \(directory)")
+            }
+        }
+    }
+
+    private func folderBytes(_ directory: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.reduce(0) { total, name in
+            total + ((try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int) ?? 0)
+        }
+    }
+}
+
+struct ModelListing: Encodable {
+    var name: String
+    var version: String
+    var task: String
+    var labels: [String]
+    var bytes: Int
+    var accuracy: Double?
+    var macroF1: Double?
+    var validationExamples: Int?
+    var cell: String
+    var path: String
+
+    enum CodingKeys: String, CodingKey {
+        case name, version, task, labels, bytes, accuracy, cell, path
+        case macroF1 = "macro_f1"
+        case validationExamples = "validation_examples"
+    }
+}
