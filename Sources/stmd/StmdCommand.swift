@@ -12,7 +12,7 @@ struct StmdCommand: ParsableCommand {
         commandName: "stmd",
         abstract: "Turns folders into intelligent inboxes with small recurrent networks.",
         version: "0.1.0",
-        subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, ModelsCommand.self]
+        subcommands: [AnnotateCommand.self, TrainCommand.self, EvalCommand.self, ModelsCommand.self, DemoCommand.self]
     )
 }
 

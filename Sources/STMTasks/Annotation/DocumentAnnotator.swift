@@ -1,0 +1,36 @@
+/// Runs a document through every configured task and builds its `Annotation`: the one path from bytes to
+/// result that `stmd annotate` and the daemon share. Holds classifiers (scratch memory): one per thread.
+public final class DocumentAnnotator {
+    /// Task name → classifier, in the order tasks run (the first task's tokenizer counts `input.tokens`).
+    public let tasks: [(name: String, classifier: TextClassifier)]
+
+    public init(tasks: [(name: String, classifier: TextClassifier)]) {
+        self.tasks = tasks
+    }
+
+    /// The annotation of a file's raw `contents` named by the raw bytes `name` (not necessarily UTF-8).
+    public func annotate(contents: [UInt8], name: [UInt8], stream: String? = nil) -> Annotation {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var document = Annotation.DecodedDocument(contents: contents, name: name)
+        var results: [String: Annotation.TaskResult] = [:]
+        var taskMilliseconds: [String: Double] = [:]
+        for (index, task) in tasks.enumerated() {
+            let taskStarted = clock.now
+            let result = task.classifier.classify(document.text)
+            if index == 0 { document.input.tokens = result.tokenCount }
+            results[task.name] = .classification(
+                Annotation.Classification(
+                    model: task.classifier.name, modelVersion: task.classifier.configuration.version,
+                    labels: task.classifier.labels, probabilities: result.scores))
+            taskMilliseconds[task.name] = Self.milliseconds(clock.now - taskStarted)
+        }
+        return Annotation(
+            stream: stream, input: document.input, tasks: results,
+            timing: Annotation.Timing(totalMilliseconds: Self.milliseconds(clock.now - started), taskMilliseconds: taskMilliseconds))
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) * 1e-15
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import STMTasks
+
+/// `stmd annotate`: the annotation object (docs/ANNOTATION.md) of each file, one JSON line per file on stdout.
+struct AnnotateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "annotate",
+        abstract: "Print the annotation of each file (JSON Lines; '-' reads standard input).",
+        discussion: "Default tasks: topic=topic-news, sentiment=sentiment-en. A file that cannot be read is reported on stderr; the others are still annotated and the exit status is 1."
+    )
+
+    @OptionGroup var search: ModelSearchOptions
+
+    @Option(
+        name: .customLong("task"),
+        help: ArgumentHelp("A task as name=model (repeatable; replaces the default tasks).", valueName: "name=model"))
+    var taskSpecifications: [String] = []
+
+    @Argument(help: ArgumentHelp("Files to annotate, or - for standard input.", valueName: "file"))
+    var files: [String]
+
+    static let defaultTasks = ["topic=topic-news", "sentiment=sentiment-en"]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one file, or - for standard input") }
+        for specification in taskSpecifications where Self.parseTask(specification) == nil {
+            throw ValidationError("--task '\(specification)' is not name=model")
+        }
+    }
+
+    static func parseTask(_ specification: String) -> (name: String, model: String)? {
+        let parts = specification.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        return (parts[0], parts[1])
+    }
+
+    func run() throws {
+        _ = configureThreads()
+        let specifications = (taskSpecifications.isEmpty ? Self.defaultTasks : taskSpecifications).compactMap(Self.parseTask)
+        var tasks: [(name: String, classifier: TextClassifier)] = []
+        for (name, model) in specifications {
+            tasks.append((name, try loadClassifier(model, search: search)))
+        }
+        let annotator = DocumentAnnotator(tasks: tasks)
+        var failed = false
+        for file in files {
+            let contents: [UInt8]
+            let name: [UInt8]
+            if file == "-" {
+                contents = Array(FileHandle.standardInput.readDataToEndOfFile())
+                name = Array("-".utf8)
+            } else {
+                let path = Self.rawArgument(matching: file)
+                guard let bytes = Self.readRegularFile(path, shown: file) else {
+                    failed = true
+                    continue
+                }
+                contents = bytes
+                name = Array(path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).last ?? [])
+            }
+            let annotation = annotator.annotate(contents: contents, name: name)
+            do {
+                print(String(decoding: try annotation.encoded(), as: UTF8.self))
+            } catch {
+                printError("\(file): cannot encode the annotation: \(error)")
+                failed = true
+            }
+        }
+        if failed { throw ExitCode.failure }
+    }
+
+    /// The raw bytes of the command-line argument that decodes to `argument`: a file name that is not UTF-8
+    /// reaches `files` with U+FFFD in it, and only the original bytes open the file.
+    static func rawArgument(matching argument: String) -> [UInt8] {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer))).map { UInt8(bitPattern: $0) }
+            if String(decoding: bytes, as: UTF8.self) == argument { return bytes }
+        }
+        return Array(argument.utf8)
+    }
+
+    /// The file's bytes, or nil after saying why on stderr. Only regular files are opened (a FIFO would block).
+    static func readRegularFile(_ path: [UInt8], shown: String) -> [UInt8]? {
+        let cPath = path.map { CChar(bitPattern: $0) } + [0]
+        let descriptor = open(cPath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            printError("\(shown): \(String(cString: strerror(errno)))")
+            return nil
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            printError("\(shown): not a regular file")
+            return nil
+        }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else {
+                printError("\(shown): \(String(cString: strerror(errno)))")
+                return nil
+            }
+            if count == 0 { return contents }
+            contents += chunk[0..<count]
+        }
+    }
+}
