@@ -5,7 +5,7 @@ SWIFT ?= swift
 # (see ../shared/notes/blas-choice.md); pkg-config: SwiftPM's system-library lookups.
 APT_PACKAGES := libdnnl-dev pkg-config
 
-.PHONY: all deps build release test demo bench clean reference-fixtures torch-check
+.PHONY: all deps build release test demo bench clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -53,6 +53,47 @@ bench: deps
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	$(VENV)/bin/python -c "import torch, onnxruntime, onnx" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/peers/requirements.txt
 	python3 Benchmarks/run.py --python $(VENV)/bin/python $(BENCH_FLAGS)
+
+## Shipped models: data splits → word vectors → `stmd train classify` per model into Models/<name>.
+## The data comes from ../shared/data (or $STMD_DATA); nothing of it is copied into the repository.
+DATA_OUT := .build/data
+VECTORS := $(DATA_OUT)/vectors/en-100.w2v
+TRAIN := STMD_THREADS=2 .build/release/stmd train classify
+SHIPPED_MODELS := topic-news topic-bbc question-trec sentiment-en
+
+## data: deterministic train/validation splits per model (Python standard library only; MR is kept out of
+## sentiment-en's training because SST-2's test sentences are cut from it — see Scripts/data/README.md).
+data:
+	python3 Scripts/data/prepare.py --out $(DATA_OUT) --sentiment-train sst2,cr
+
+$(VENV)/.text-tools:
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r Benchmarks/fasttext/requirements.txt
+	touch $@
+
+## vectors: word2vec (Gensim skip-gram, one worker: repeatable) on the available English text minus every
+## held-out sentence and MR.
+vectors: data $(VENV)/.text-tools
+	$(VENV)/bin/python Scripts/data/pretrain_vectors.py --out $(DATA_OUT) --algo sg
+
+## models: retrain every shipped model (each ≤ 15 min on 2 cores; the model cards record the commands).
+models: release vectors
+	for m in $(SHIPPED_MODELS); do $(MAKE) --no-print-directory model-$$m || exit 1; done
+
+model-%:
+	$(TRAIN) --data $(DATA_OUT)/$*/train.tsv --valid $(DATA_OUT)/$*/valid.tsv --out Models/$* --name $* \
+	  $(FLAGS_$*) --data-description "$(DESCRIPTION_$*)" --licence "$(LICENCE_$*)"
+
+include Models/recipes.mk
+
+## fasttext-compare: fastText (PyPI fasttext-wheel) trained and scored on the same splits, beside the shipped
+## models, in one run; prints the Markdown table for BENCHMARKS.md.
+fasttext-compare: release data $(VENV)/.text-tools
+	$(VENV)/bin/python Benchmarks/fasttext/compare.py --data $(DATA_OUT) --stmd .build/release/stmd --models Models $(FASTTEXT_FLAGS)
+
+## data-check: the Python port of the tokenizer (Scripts/data/stmtext.py) against Sources/STMText.
+data-check:
+	python3 Scripts/data/check_stmtext.py
 
 ## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
 reference-fixtures:

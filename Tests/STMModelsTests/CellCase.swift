@@ -10,7 +10,7 @@ enum CellCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
     var testDescription: String { rawValue }
 
     /// Runs `body` with the concrete cell type (generic code cannot be stored in a closure).
-    func with<Visitor: CellVisitor>(inputSize: Int, hiddenSize: Int, _ visitor: Visitor) -> Visitor.Result {
+    func with<Visitor: CellCaseVisitor>(inputSize: Int, hiddenSize: Int, _ visitor: Visitor) -> Visitor.Result {
         switch self {
         case .elmanSigmoid:
             return visitor.visit(ElmanCell(inputSize: inputSize, hiddenSize: hiddenSize, activation: .sigmoid))
@@ -33,7 +33,7 @@ enum CellCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 }
 
-protocol CellVisitor {
+protocol CellCaseVisitor {
     associatedtype Result
     func visit<Cell: RecurrentCell>(_ cell: Cell) -> Result
 }

@@ -111,7 +111,7 @@ struct GradientCheckTests {
 }
 
 /// One step: gradients for the input, every state component and every parameter.
-private struct SingleStepCheck: CellVisitor {
+private struct SingleStepCheck: CellCaseVisitor {
     func visit<Cell: RecurrentCell>(_ cell: Cell) -> [String] {
         var generator = SplitMix64(seed: 1)
         let parameters = cell.makeParameters(using: &generator)
@@ -154,7 +154,7 @@ private struct SingleStepCheck: CellVisitor {
 }
 
 /// A padded batch through `Recurrent`: input, initial state and parameters.
-private struct UnrollCheck: CellVisitor {
+private struct UnrollCheck: CellCaseVisitor {
     func visit<Cell: RecurrentCell>(_ cell: Cell) -> [String] {
         var generator = SplitMix64(seed: 5)
         let recurrent = Recurrent(cell: cell)
@@ -203,7 +203,7 @@ private struct UnrollCheck: CellVisitor {
 
 /// Two bidirectional layers with dropout between them, padded batch. The dropout mask is fixed by reseeding
 /// the generator for every evaluation.
-private struct EncoderCheck: CellVisitor {
+private struct EncoderCheck: CellCaseVisitor {
     func visit<Cell: RecurrentCell>(_ prototype: Cell) -> [String] {
         let kind = prototype
         let encoder = RecurrentEncoder(

@@ -57,7 +57,7 @@ struct InferenceTests {
 }
 
 /// Runs a padded batch through both paths; returns the largest difference in outputs and final states.
-private struct RunnerComparison: CellVisitor {
+private struct RunnerComparison: CellCaseVisitor {
     let batch: Int
     let precision: WeightPrecision
 

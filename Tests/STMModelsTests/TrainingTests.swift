@@ -158,7 +158,7 @@ struct TrainingTests {
 }
 
 /// Trains a one-layer classifier on two sentences for 150 steps; returns the final loss.
-private struct OverfitRun: CellVisitor {
+private struct OverfitRun: CellCaseVisitor {
     func visit<Cell: RecurrentCell>(_ prototype: Cell) -> Float {
         let model = SequenceClassifier(
             vocabularySize: 6, embeddingSize: prototype.inputSize, hiddenSize: prototype.hiddenSize, classCount: 2,

@@ -15,9 +15,11 @@ public struct EmbeddingBag: Sendable {
     /// The same keys and layout as `Embedding` (`weight` `[rowCount, dimension]`).
     public typealias Parameters = Embedding.Parameters
 
-    /// Normal with standard deviation 1/√dimension: a mean of several rows should not start larger than one.
+    /// Standard normal, as `Embedding` (and PyTorch): a token vector is the mean of its word row and its n-gram
+    /// rows, so it starts at about 1/√(rows averaged) per element — small enough, where a smaller init would
+    /// leave the mean of ~15 rows too faint to learn from quickly.
     public func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters {
-        Parameters(weight: .normal([rowCount, dimension], standardDeviation: 1 / Float(dimension).squareRoot(), using: &generator))
+        Parameters(weight: .normal([rowCount, dimension], using: &generator))
     }
 
     /// `[bags.count, dimension]`: the mean of each bag's rows (a zero row for an empty bag).

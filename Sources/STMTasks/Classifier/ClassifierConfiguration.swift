@@ -25,6 +25,9 @@ public struct ClassifierConfiguration: Codable, Sendable, Equatable {
     public var features: FeatureSettings
     /// Precision of the recurrent weights at inference (`f32` is the reference path).
     public var inferencePrecision: WeightPrecision
+    /// Members of an ensemble whose probabilities are averaged (nil or 1: a single model). Member `i`'s weight
+    /// keys start with `members.<i>.`.
+    public var ensembleSize: Int?
     /// How it was trained (absent for an untrained configuration).
     public var training: TrainingRecord?
 
@@ -56,10 +59,14 @@ public struct ClassifierConfiguration: Codable, Sendable, Equatable {
         if Set(labels).count != labels.count { return "labels must be distinct" }
         if embeddingSize < 1 || hiddenSize < 1 { return "embedding and hidden sizes must be positive" }
         if layers < 1 { return "layers must be at least 1" }
+        if let ensembleSize, ensembleSize < 1 || ensembleSize > 16 { return "ensemble size must be in 1...16 (got \(ensembleSize))" }
         if bagSize < 0 { return "bag size must not be negative" }
         if !(0..<1).contains(embeddingDropout) || !(0..<1).contains(dropout) { return "dropout rates must be in [0, 1)" }
         return features.validationError()
     }
+
+    /// The weight-key prefix of ensemble member `index`.
+    public static func memberPrefix(_ index: Int) -> String { "members.\(index)." }
 
     /// The network this configuration describes, for a featurizer's table sizes.
     public func makeModel<Cell: RecurrentCell>(

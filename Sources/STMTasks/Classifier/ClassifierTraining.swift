@@ -46,16 +46,45 @@ public struct ClassifierTraining: Sendable {
         let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         let trainSet = EncodedSet(trainExamples, featurizer: featurizer, labelIndex: labelIndex)
         let validSet = EncodedSet(validExamples, featurizer: featurizer, labelIndex: labelIndex)
-        let run = TrainingRun(
-            configuration: configuration, options: options, featurizer: featurizer, trainSet: trainSet,
-            validSet: validSet, embeddings: embeddings, embeddingsPath: embeddingsPath, report: report)
-        do {
-            return try configuration.cell.accept(run)
-        } catch let error as TrainingError {
-            throw error
-        } catch {
-            throw .checkpoint(String(describing: error))
+        let members = configuration.ensembleSize ?? 1
+        var tensors: [String: Tensor] = [:]
+        var summed = [[Float]](repeating: [Float](repeating: 0, count: labels.count), count: validSet.count)
+        var epochs = 0, bestEpoch = 0, seconds = 0.0
+        var coverage: Double?
+        for member in 0..<members {
+            var memberOptions = options
+            memberOptions.seed = options.seed &+ UInt64(member)
+            if members > 1 {
+                memberOptions.checkpointDirectory = options.checkpointDirectory.map { $0 + "/member-\(member)" }
+                report(.memberStarted(index: member, count: members))
+            }
+            let run = TrainingRun(
+                configuration: configuration, options: memberOptions, featurizer: featurizer, trainSet: trainSet,
+                validSet: validSet, embeddings: embeddings, embeddingsPath: embeddingsPath, report: report, member: member)
+            let result: MemberResult
+            do {
+                result = try configuration.cell.accept(run)
+            } catch let error as TrainingError {
+                throw error
+            } catch {
+                throw .checkpoint(String(describing: error))
+            }
+            let prefix = members > 1 ? ClassifierConfiguration.memberPrefix(member) : ""
+            for (key, tensor) in result.tensors { tensors[prefix + key] = tensor }
+            for (row, probabilities) in result.validationProbabilities.enumerated() {
+                for c in probabilities.indices { summed[row][c] += probabilities[c] }
+            }
+            epochs += result.epochs
+            bestEpoch = result.bestEpoch
+            seconds += result.seconds
+            coverage = result.embeddingsCoverage
         }
+        let predictions = summed.map { scores in scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) } ?? 0 }
+        return TrainedClassifier(
+            configuration: configuration, vocabulary: vocabulary, tensors: tensors,
+            validation: ClassificationMetrics(labels: labels, truths: validSet.labels, predictions: predictions),
+            trainingExamples: trainSet.count, epochs: epochs, bestEpoch: bestEpoch, seconds: seconds,
+            embeddingsCoverage: coverage)
     }
 
     /// The training and validation examples: the given validation set, or a stratified share of training

@@ -36,6 +36,9 @@ public struct ModelCard: Sendable {
                 ? "- Bag path: \(configuration.bagSize)-dimensional mean of word and hashed bigram vectors (\(features.bigramBuckets) bigram buckets), joined to the pooled encoder output."
                 : "- Bag path: off.",
             "- Head: linear, softmax over \(configuration.labels.count) classes. Dropout \(configuration.embeddingDropout) on token vectors, \(configuration.dropout) before the head.",
+            (configuration.ensembleSize ?? 1) > 1
+                ? "- Ensemble: \(configuration.ensembleSize!) such networks trained with consecutive seeds; their probabilities are averaged."
+                : "- A single network (no ensemble).",
             "- Documents are cut to their first \(features.maximumTokens) tokens.",
             "- Weights: \(weightBytes) bytes (\(dtype.rawValue)), recurrent weights served in \(configuration.inferencePrecision.rawValue).",
             "",

@@ -79,6 +79,20 @@ protocol ProbabilityModel: AnyObject {
 
 extension TextClassifierInference: ProbabilityModel {}
 
+/// Averages its members' probabilities (the members differ only in their training seed).
+final class EnsembleModel: ProbabilityModel {
+    let members: [any ProbabilityModel]
+
+    init(members: [any ProbabilityModel]) { self.members = members }
+
+    func probabilities(_ documents: [TextFeatures]) -> Tensor {
+        var total = members[0].probabilities(documents)
+        for member in members.dropFirst() { total.add(member.probabilities(documents)) }
+        total.scale(by: 1 / Float(members.count))
+        return total
+    }
+}
+
 struct LoadVisitor: CellVisitor {
     let configuration: ClassifierConfiguration
     let featurizer: TextFeaturizer
@@ -88,12 +102,18 @@ struct LoadVisitor: CellVisitor {
     func visit<Cell: RecurrentCell>(_ makeCell: @escaping @Sendable (Int, Int) -> Cell) throws -> any ProbabilityModel {
         let model = configuration.makeModel(featurizer: featurizer, makeCell)
         var generator = SplitMix64(seed: 0)
-        var parameters = model.makeParameters(using: &generator)
-        do {
-            try parameters.load(from: tensors)
-        } catch {
-            throw ModelLoadError.invalid(path: path, reason: error.description)
+        let template = model.makeParameters(using: &generator)
+        let size = configuration.ensembleSize ?? 1
+        var members: [TextClassifierInference<Cell>] = []
+        for member in 0..<size {
+            var parameters = template
+            do {
+                try parameters.load(from: tensors, prefix: size > 1 ? ClassifierConfiguration.memberPrefix(member) : "")
+            } catch {
+                throw ModelLoadError.invalid(path: path, reason: error.description)
+            }
+            members.append(TextClassifierInference(model: model, parameters: parameters, precision: configuration.inferencePrecision))
         }
-        return TextClassifierInference(model: model, parameters: parameters, precision: configuration.inferencePrecision)
+        return members.count == 1 ? members[0] : EnsembleModel(members: members)
     }
 }

@@ -42,6 +42,8 @@ public enum TrainingEvent: Sendable {
     /// Embedding rows initialised from pretrained vectors.
     case embeddings(found: Int, vocabulary: Int, path: String)
     case resumed(epoch: Int)
+    /// An ensemble member's training begins (members train one after another, seeds `seed + index`).
+    case memberStarted(index: Int, count: Int)
     case step(TrainingStep)
     case epochFinished(epoch: Int, trainingLoss: Double, validation: MetricsSummary, validationLoss: Double, improved: Bool, seconds: Double)
     case stoppedEarly(epoch: Int, bestEpoch: Int)

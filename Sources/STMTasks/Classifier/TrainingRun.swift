@@ -13,11 +13,13 @@ struct TrainingRun: CellVisitor {
     let embeddings: WordVectors?
     let embeddingsPath: String?
     let report: (TrainingEvent) -> Void
+    /// This run's index in an ensemble (0 for a single model); its seed is `options.seed + member`.
+    let member: Int
 
     /// Fixed shards per batch (computed in parallel when the pool has threads; summed in this order).
     static let shards = 2
 
-    func visit<Cell: RecurrentCell>(_ makeCell: @escaping @Sendable (Int, Int) -> Cell) throws -> TrainedClassifier {
+    func visit<Cell: RecurrentCell>(_ makeCell: @escaping @Sendable (Int, Int) -> Cell) throws -> MemberResult {
         let model = configuration.makeModel(featurizer: featurizer, makeCell)
         var generator = SplitMix64(seed: options.seed)
         var parameters = model.makeParameters(using: &generator)
@@ -46,7 +48,7 @@ struct TrainingRun: CellVisitor {
         let clock = ContinuousClock()
         let started = clock.now
         var tokensSeen = 0
-        var secondsBefore = best.seconds
+        let secondsBefore = best.seconds
 
         while trainer.epoch < options.epochs && best.epochsWithoutImprovement < options.patience {
             let epochStarted = clock.now
@@ -73,7 +75,7 @@ struct TrainingRun: CellVisitor {
                     remainingSeconds: done > 0 ? elapsed / Double(done) * Double(max(0, totalSteps - done)) : 0)))
             }
             trainer.finishEpoch()
-            let (metrics, validLoss) = Self.evaluate(model: model, parameters: trainer.parameters, set: validSet, labels: configuration.labels)
+            let (metrics, validLoss, _) = Self.evaluate(model: model, parameters: trainer.parameters, set: validSet, labels: configuration.labels)
             let improved = best.consider(
                 epoch: trainer.epoch, accuracy: metrics.accuracy, loss: validLoss, parameters: trainer.parameters, metrics: metrics)
             best.seconds = secondsBefore + Self.seconds(clock.now - started)
@@ -87,14 +89,11 @@ struct TrainingRun: CellVisitor {
         if best.epochsWithoutImprovement >= options.patience {
             report(.stoppedEarly(epoch: trainer.epoch, bestEpoch: best.epoch))
         }
-        secondsBefore = best.seconds
-        let validation = best.metrics
-            ?? Self.evaluate(model: model, parameters: best.parameters, set: validSet, labels: configuration.labels).metrics
-        return TrainedClassifier(
-            configuration: configuration, vocabulary: featurizer.vocabulary,
+        let evaluation = Self.evaluate(model: model, parameters: best.parameters, set: validSet, labels: configuration.labels)
+        return MemberResult(
             tensors: Dictionary(uniqueKeysWithValues: best.parameters.namedTensors.map { ($0.key, $0.tensor) }),
-            validation: validation, trainingExamples: trainSet.count, epochs: trainer.epoch, bestEpoch: best.epoch,
-            seconds: secondsBefore, embeddingsCoverage: coverage)
+            validationProbabilities: evaluation.probabilities, epochs: trainer.epoch, bestEpoch: best.epoch,
+            seconds: best.seconds, embeddingsCoverage: coverage)
     }
 
     /// Linear warm-up to the peak, then linear decay to `finalLearningRateFraction` of it at the last step.
@@ -167,9 +166,10 @@ struct TrainingRun: CellVisitor {
     /// Accuracy metrics and mean loss on `set`, in length-sorted batches of 64 without dropout.
     static func evaluate<Cell: RecurrentCell>(
         model: TextClassifierModel<Cell>, parameters: TextClassifierModel<Cell>.Parameters, set: EncodedSet, labels: [String]
-    ) -> (metrics: ClassificationMetrics, loss: Double) {
+    ) -> (metrics: ClassificationMetrics, loss: Double, probabilities: [[Float]]) {
         let order = set.labels.indices.sorted { set.tokenCounts[$0] < set.tokenCounts[$1] }
         var predictions = [Int](repeating: 0, count: set.count)
+        var all = [[Float]](repeating: [], count: set.count)
         var lossSum = 0.0
         var unused = SplitMix64(seed: 0)
         for start in stride(from: 0, to: order.count, by: 64) {
@@ -180,10 +180,13 @@ struct TrainingRun: CellVisitor {
                 var bestClass = 0
                 for c in 0..<model.classCount where probabilities[row, c] > probabilities[row, bestClass] { bestClass = c }
                 predictions[index] = bestClass
+                all[index] = (0..<model.classCount).map { probabilities[row, $0] }
                 lossSum -= Double(log(max(probabilities[row, set.labels[index]], 1e-12)))
             }
         }
-        return (ClassificationMetrics(labels: labels, truths: set.labels, predictions: predictions), lossSum / Double(max(1, set.count)))
+        return (
+            ClassificationMetrics(labels: labels, truths: set.labels, predictions: predictions), lossSum / Double(max(1, set.count)), all
+        )
     }
 
     /// Copies pretrained vectors into the word rows they cover; returns how many words were found.
@@ -202,6 +205,16 @@ struct TrainingRun: CellVisitor {
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
+}
+
+/// One trained member: its best weights and what they predict on the validation set.
+struct MemberResult {
+    var tensors: [String: Tensor]
+    var validationProbabilities: [[Float]]
+    var epochs: Int
+    var bestEpoch: Int
+    var seconds: Double
+    var embeddingsCoverage: Double?
 }
 
 /// Per-shard results written from the pool's threads: each slot is written by exactly one task, through a

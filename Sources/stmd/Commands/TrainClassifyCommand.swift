@@ -75,6 +75,9 @@ struct TrainClassifyCommand: ParsableCommand {
     @Option(name: .customLong("embedding-dropout"), help: "Dropout on token vectors.")
     var embeddingDropout: Float = 0.1
 
+    @Option(help: "Train this many models (seeds seed, seed+1, …) and average their probabilities.")
+    var ensemble: Int = 1
+
     @Option(help: "Maximum passes over the data (early stopping usually ends sooner).")
     var epochs: Int = 20
 
@@ -119,6 +122,7 @@ struct TrainClassifyCommand: ParsableCommand {
         if hidden < 1 { throw ValidationError("--hidden must be at least 1") }
         if embeddingSize < 1 { throw ValidationError("--embedding-size must be at least 1") }
         if layers < 1 { throw ValidationError("--layers must be at least 1") }
+        if !(1...16).contains(ensemble) { throw ValidationError("--ensemble must be in 1...16") }
     }
 
     func run() throws {
@@ -147,6 +151,7 @@ struct TrainClassifyCommand: ParsableCommand {
                 maximumTokens: maxTokens, minimumCount: minCount, maximumVocabularySize: maxVocabulary),
             inferencePrecision: precision)
         configuration.training = nil
+        configuration.ensembleSize = ensemble > 1 ? ensemble : nil
         var options = TrainingOptions()
         options.epochs = epochs
         options.batchSize = batchSize

@@ -18,6 +18,8 @@ final class ProgressReporter {
         case .embeddings(let found, let vocabulary, let path):
             line("word vectors \(path): \(found) of \(vocabulary) vocabulary words found "
                 + "(\(percent(Double(found) / Double(max(1, vocabulary))))) ")
+        case .memberStarted(let index, let count):
+            line("ensemble member \(index + 1) of \(count)")
         case .resumed(let epoch):
             line("resumed from the checkpoint after epoch \(epoch)")
         case .step(let step):
