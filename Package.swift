@@ -55,6 +55,8 @@ let package = Package(
         .testTarget(name: "STMTextTests", dependencies: ["STMText"], swiftSettings: strictSettings),
         .testTarget(
             name: "STMTasksTests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StmdCLITests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(name: "STMTensorTests", dependencies: ["STMTensor", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "STMModelsTests",

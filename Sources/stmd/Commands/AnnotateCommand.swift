@@ -44,6 +44,7 @@ struct AnnotateCommand: ParsableCommand {
         }
         let annotator = DocumentAnnotator(tasks: tasks)
         var failed = false
+        var rawArguments = RawArguments()
         for file in files {
             let contents: [UInt8]
             let name: [UInt8]
@@ -51,7 +52,7 @@ struct AnnotateCommand: ParsableCommand {
                 contents = Array(FileHandle.standardInput.readDataToEndOfFile())
                 name = Array("-".utf8)
             } else {
-                let path = Self.rawArgument(matching: file)
+                let path = rawArguments.next(matching: file)
                 guard let bytes = Self.readRegularFile(path, shown: file) else {
                     failed = true
                     continue
@@ -68,17 +69,6 @@ struct AnnotateCommand: ParsableCommand {
             }
         }
         if failed { throw ExitCode.failure }
-    }
-
-    /// The raw bytes of the command-line argument that decodes to `argument`: a file name that is not UTF-8
-    /// reaches `files` with U+FFFD in it, and only the original bytes open the file.
-    static func rawArgument(matching argument: String) -> [UInt8] {
-        for index in 1..<Int(CommandLine.argc) {
-            guard let pointer = CommandLine.unsafeArgv[index] else { continue }
-            let bytes = Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer))).map { UInt8(bitPattern: $0) }
-            if String(decoding: bytes, as: UTF8.self) == argument { return bytes }
-        }
-        return Array(argument.utf8)
     }
 
     /// The file's bytes, or nil after saying why on stderr. Only regular files are opened (a FIFO would block).
@@ -107,5 +97,22 @@ struct AnnotateCommand: ParsableCommand {
             if count == 0 { return contents }
             contents += chunk[0..<count]
         }
+    }
+}
+
+/// The command line's raw bytes, handed out in order: a file name that is not UTF-8 reaches `files` with U+FFFD
+/// in it, and only the original bytes open the file. Each raw argument is used once, in command-line order, so
+/// two names that decode alike (`f\xE9` and `f\xE8`) stay two files.
+struct RawArguments {
+    private var nextIndex = 1
+
+    mutating func next(matching argument: String) -> [UInt8] {
+        while nextIndex < Int(CommandLine.argc) {
+            defer { nextIndex += 1 }
+            guard let pointer = CommandLine.unsafeArgv[nextIndex] else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer))).map { UInt8(bitPattern: $0) }
+            if String(decoding: bytes, as: UTF8.self) == argument { return bytes }
+        }
+        return Array(argument.utf8)
     }
 }

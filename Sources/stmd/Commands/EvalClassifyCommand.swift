@@ -24,7 +24,7 @@ struct EvalClassifyCommand: ParsableCommand {
     func run() throws {
         _ = configureThreads()
         let classifier = try loadClassifier(model, search: search)
-        let dataset = try loadDataset(data)
+        let dataset = try loadDataset(data, forTraining: false)
         let unknown = Set(dataset.labels).subtracting(classifier.labels)
         if !unknown.isEmpty {
             let example = dataset.examples.first { unknown.contains($0.label) }!

@@ -188,16 +188,18 @@ struct TrainClassifyCommand: ParsableCommand {
     }
 }
 
-/// Loads a dataset, printing its warnings to stderr; errors name the file and line.
-func loadDataset(_ path: String) throws -> LabeledDataset {
+/// Loads a dataset, printing its warnings to stderr; errors name the file and line. For evaluation data the
+/// warning about a label with a single example (which only matters for a training/validation split) is left out.
+func loadDataset(_ path: String, forTraining: Bool = true) throws -> LabeledDataset {
     let dataset: LabeledDataset
     do {
         dataset = try LabeledDataset.load(path: path)
     } catch {
         throw CommandFailure(error.description)
     }
-    for warning in dataset.warnings.prefix(20) { printError(warning.description) }
-    if dataset.warnings.count > 20 { printError("… and \(dataset.warnings.count - 20) more warnings in \(path)") }
+    let warnings = dataset.warnings.filter { forTraining || !$0.message.contains("has a single example") }
+    for warning in warnings.prefix(20) { printError(warning.description) }
+    if warnings.count > 20 { printError("… and \(warnings.count - 20) more warnings in \(path)") }
     return dataset
 }
 
