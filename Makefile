@@ -42,6 +42,8 @@ test: deps
 
 ## demo: everything set up, then the program's main job on its embedded default.
 demo: release
+	.build/release/stmd models
+	.build/release/stmd annotate demo/samples/*/*.txt
 	.build/release/stmd demo
 
 VENV := $(HOME)/.cache/stmd/venv
@@ -79,6 +81,7 @@ vectors: data $(VENV)/.text-tools
 ## models: retrain every shipped model (each ≤ 15 min on 2 cores; the model cards record the commands).
 models: release vectors
 	for m in $(SHIPPED_MODELS); do $(MAKE) --no-print-directory model-$$m || exit 1; done
+	python3 Scripts/models_table.py
 
 model-%:
 	$(TRAIN) --data $(DATA_OUT)/$*/train.tsv --valid $(DATA_OUT)/$*/valid.tsv --out Models/$* --name $* \
