@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build, the tests and the benchmarks need. libdnnl-dev: oneDNN's sgemm, the BLAS
-# (see ../shared/notes/blas-choice.md); pkg-config: SwiftPM's system-library lookups.
-APT_PACKAGES := libdnnl-dev pkg-config
+# (see ../shared/notes/blas-choice.md); pkg-config: SwiftPM's system-library lookups; libsqlite3-dev: GRDB (the
+# daemon's ledger); rsync: the daemon tests drop files with it.
+APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync
 
 .PHONY: all deps build release test demo bench clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 

@@ -24,7 +24,10 @@ let package = Package(
         .library(name: "STMModels", targets: ["STMModels"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The daemon's ledger (SQLite in WAL mode) and its configuration file.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // oneDNN's dnnl_sgemm: the only Debian BLAS that reaches the AVX-512 peak here with no environment
@@ -40,11 +43,18 @@ let package = Package(
         .target(name: "STMModels", dependencies: ["STMTensor"], swiftSettings: numericSettings),
         .target(name: "STMText", swiftSettings: strictSettings),
         .target(name: "STMTasks", dependencies: ["STMText", "STMModels", "STMTensor"], swiftSettings: strictSettings),
+        .target(name: "STMWatcher", swiftSettings: strictSettings),
+        .target(
+            name: "STMDaemon",
+            dependencies: [
+                "STMWatcher", "STMTasks", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strictSettings),
         .target(name: "STMTesting", dependencies: ["STMTensor", "STMModels"], swiftSettings: strictSettings),
         .executableTarget(
             name: "stmd",
             dependencies: [
-                "STMTensor", "STMModels", "STMText", "STMTasks",
+                "STMTensor", "STMModels", "STMText", "STMTasks", "STMWatcher", "STMDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -57,6 +67,8 @@ let package = Package(
             name: "STMTasksTests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "StmdCLITests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "STMWatcherTests", dependencies: ["STMWatcher", "STMTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "STMDaemonTests", dependencies: ["STMDaemon", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(name: "STMTensorTests", dependencies: ["STMTensor", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "STMModelsTests",

@@ -1,0 +1,1 @@
+/// The daemon: configuration, pipeline, outputs and ledger (issue 5).

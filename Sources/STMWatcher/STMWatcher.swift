@@ -1,0 +1,1 @@
+/// inotify-based inbox watching (issue 5): see InboxWatcher.
