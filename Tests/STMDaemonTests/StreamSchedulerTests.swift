@@ -1,0 +1,53 @@
+import STMDaemon
+import Testing
+
+struct StreamSchedulerTests {
+    @Test func takesStreamsInTurnSoABurstDoesNotStarveAnotherStream() {
+        let scheduler = StreamScheduler<Int>(capacity: 10_000)
+        for i in 0..<5_000 { scheduler.submit(i, key: "a/\(i)", stream: "a") }
+        scheduler.submit(-1, key: "b/only", stream: "b")
+        let first = scheduler.next()!
+        let second = scheduler.next()!
+        #expect([first.stream, second.stream].sorted() == ["a", "b"])
+        #expect(first.item == -1 || second.item == -1)
+    }
+
+    @Test func deduplicatesQueuedAndInProgressKeys() {
+        let scheduler = StreamScheduler<Int>(capacity: 10)
+        #expect(scheduler.submit(1, key: "k", stream: "s") == .queued)
+        #expect(scheduler.submit(1, key: "k", stream: "s") == .duplicate)
+        let taken = scheduler.next()!
+        #expect(scheduler.submit(1, key: "k", stream: "s") == .duplicate)  // still in progress
+        scheduler.finish(key: taken.key)
+        #expect(scheduler.submit(1, key: "k", stream: "s") == .queued)
+    }
+
+    @Test func fullQueueRefusesAndAsksForARescanOnceDrained() {
+        let scheduler = StreamScheduler<Int>(capacity: 4)
+        for i in 0..<4 { #expect(scheduler.submit(i, key: "\(i)", stream: "s") == .queued) }
+        #expect(scheduler.submit(4, key: "4", stream: "s") == .full)
+        #expect(scheduler.streamsToRescan().isEmpty)  // still full
+        for _ in 0..<3 { scheduler.finish(key: scheduler.next()!.key) }
+        #expect(scheduler.streamsToRescan() == ["s"])
+        #expect(scheduler.streamsToRescan().isEmpty)  // reported once
+        #expect(scheduler.queuedCounts() == ["s": 1])
+    }
+
+    @Test func removingAStreamDropsItsQueue() {
+        let scheduler = StreamScheduler<Int>(capacity: 10)
+        scheduler.submit(1, key: "a1", stream: "a")
+        scheduler.submit(2, key: "b1", stream: "b")
+        scheduler.removeStream("a")
+        #expect(scheduler.next()?.stream == "b")
+        #expect(scheduler.submit(1, key: "a1", stream: "a") == .queued)
+    }
+
+    @Test func closeWakesBlockedWorkers() async {
+        let scheduler = StreamScheduler<Int>(capacity: 10)
+        let worker = Task.detached { scheduler.next() == nil }
+        try? await Task.sleep(for: .milliseconds(20))
+        scheduler.close()
+        #expect(await worker.value)
+        #expect(scheduler.submit(1, key: "x", stream: "s") == .closed)
+    }
+}
