@@ -31,6 +31,8 @@ public struct Annotation: Sendable, Equatable {
     /// Version of every model used, by model name; the initialiser fills it from `tasks`.
     public var models: [String: String]
     public var timing: Timing
+    /// What the daemon adds when it writes the annotation beside a document (absent from `stmd annotate`).
+    public var daemon: DaemonSection?
 
     public init(stream: String? = nil, input: Input, tasks: [String: TaskResult], timing: Timing) {
         self.stream = stream
@@ -103,7 +105,7 @@ extension Annotation: Codable {
     private enum CodingKeys: String, CodingKey {
         case schema
         case schemaVersion = "schema_version"
-        case stream, input, tasks, models, timing
+        case stream, input, tasks, models, timing, daemon
     }
 
     public init(from decoder: any Decoder) throws {
@@ -124,6 +126,7 @@ extension Annotation: Codable {
         tasks = try container.decode([String: TaskResult].self, forKey: .tasks)
         models = try container.decode([String: String].self, forKey: .models)
         timing = try container.decode(Timing.self, forKey: .timing)
+        daemon = try container.decodeIfPresent(DaemonSection.self, forKey: .daemon)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -135,5 +138,26 @@ extension Annotation: Codable {
         try container.encode(tasks, forKey: .tasks)
         try container.encode(models, forKey: .models)
         try container.encode(timing, forKey: .timing)
+        try container.encodeIfPresent(daemon, forKey: .daemon)
+    }
+}
+
+extension Annotation {
+    /// The daemon's fields: which stmd wrote the file and where the document sits inside its stream.
+    public struct DaemonSection: Sendable, Equatable, Codable {
+        /// stmd's version (a function of the installation, not of the run).
+        public var version: String
+        /// The document's path under its stream folder (`a/b.txt` for a nested folder), escaped like `input.name`.
+        public var relativePath: String
+
+        public init(version: String, relativePath: String) {
+            self.version = version
+            self.relativePath = relativePath
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case version
+            case relativePath = "relative_path"
+        }
     }
 }
