@@ -7,12 +7,12 @@ import Glibc
 
 /// `stmd`: the short-term memory daemon and its tools.
 @main
-struct StmdCommand: ParsableCommand {
+struct StmdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stmd",
         abstract: "Turns folders into intelligent inboxes with small recurrent networks.",
         version: "0.1.0",
-        subcommands: [AnnotateCommand.self, TrainCommand.self, EvalCommand.self, ModelsCommand.self, DemoCommand.self]
+        subcommands: [RunCommand.self, StatusCommand.self, RetryCommand.self, AnnotateCommand.self, TrainCommand.self, EvalCommand.self, ModelsCommand.self, DemoCommand.self]
     )
 }
 

@@ -101,7 +101,7 @@ public enum DocumentReadError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .vanished: "the file was deleted before it could be read"
-        case .notRegularFile(let kind): "not a regular file (\(kind)); it was not opened"
+        case .notRegularFile(let kind): "not a regular file: \(kind)"
         case .tooLarge(let size, let limit): "\(size) bytes, over the \(limit)-byte limit (max_file_size)"
         case .empty: "the file is empty"
         case .binary: "the file holds NUL bytes: binary, not text"

@@ -1,0 +1,30 @@
+extension DaemonConfiguration {
+    /// One `[streams.<name>]` table: what a stream sets for itself. A nil value means "the global one".
+    public struct StreamOverride: Sendable, Equatable {
+        /// `enabled`: false makes the daemon leave the stream folder alone.
+        public var enabled: Bool
+        /// `tasks`: replaces the `[defaults]` tasks entirely (as `stmd annotate --task` does), so a stream can
+        /// also drop one.
+        public var tasks: [String: String]?
+        /// `settle_delay`
+        public var settleDelay: Duration?
+        /// `maximum_wait`
+        public var maximumWait: Duration?
+        /// `max_file_size`
+        public var maximumFileSize: Int?
+        /// `ignore`: patterns added to the built-in and global ones (never replacing them).
+        public var ignore: [String]
+
+        public init(
+            enabled: Bool = true, tasks: [String: String]? = nil, settleDelay: Duration? = nil,
+            maximumWait: Duration? = nil, maximumFileSize: Int? = nil, ignore: [String] = []
+        ) {
+            self.enabled = enabled
+            self.tasks = tasks
+            self.settleDelay = settleDelay
+            self.maximumWait = maximumWait
+            self.maximumFileSize = maximumFileSize
+            self.ignore = ignore
+        }
+    }
+}

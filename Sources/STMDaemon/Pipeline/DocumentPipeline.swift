@@ -1,0 +1,226 @@
+public import STMTasks
+import Foundation
+
+/// The work of one document, run on a worker thread: read it safely, skip it when this exact content already
+/// has its output, annotate it, and publish the output through the crash-safe protocol (temporary file →
+/// ledger commit → rename → mark). Bad input gets an error output; a transient failure is retried with backoff.
+/// The input file is never modified.
+public final class DocumentPipeline: @unchecked Sendable {
+    public let configuration: DaemonConfiguration
+    let ledger: Ledger
+    let writer: OutputWriter
+    let log: DaemonLog
+    let version: String
+    let modelDirectories: [String: String]
+    let counters: PipelineCounters
+
+    public init(
+        configuration: DaemonConfiguration, ledger: Ledger, writer: OutputWriter, log: DaemonLog, version: String,
+        modelDirectories: [String: String], counters: PipelineCounters
+    ) {
+        self.configuration = configuration
+        self.ledger = ledger
+        self.writer = writer
+        self.log = log
+        self.version = version
+        self.modelDirectories = modelDirectories
+        self.counters = counters
+    }
+
+    public enum Outcome: Equatable, Sendable {
+        case published
+        case unchanged
+        case errorOutput(code: String)
+        case retryLater
+        case skipped(reason: String)
+        case failed(reason: String)
+    }
+
+    /// Per worker thread: the models it has loaded, by task set (a worker loads each model once).
+    public final class WorkerState {
+        var annotators: [String: DocumentAnnotator] = [:]
+        public init() {}
+    }
+
+    @discardableResult
+    public func process(_ item: WorkItem, state: WorkerState) -> Outcome {
+        let location = item.location
+        let settings = configuration.settings(forStream: location.stream)
+        let name = location.name
+        let display = Self.display(item.path)
+        guard settings.enabled else { return .skipped(reason: "stream disabled") }
+        if settings.ignores(name: name) { return .skipped(reason: "ignored name") }
+        let contents: [UInt8]
+        do {
+            contents = try DocumentReader(maximumSize: settings.maximumFileSize).read(path: item.path)
+        } catch .vanished {
+            log.debug("\(display): gone before it was read")
+            return .skipped(reason: "vanished")
+        } catch {
+            return handleReadFailure(error, item: item, contents: nil)
+        }
+        let hash = SHA256.hex(of: SHA256.hash(contents))
+        do {
+            if let record = try ledger.lookup(location), record.content?.sha256 == hash,
+                record.status == .done || record.status == .failed
+            {
+                log.debug("\(display): already processed (same content)")
+                return .unchanged
+            }
+        } catch {
+            log.error("ledger lookup for \(display): \(error)")
+        }
+        let annotator: DocumentAnnotator
+        do {
+            annotator = try self.annotator(for: settings.tasks, state: state)
+        } catch {
+            log.error("\(display): \(error)")
+            return .failed(reason: String(describing: error))
+        }
+        var annotation = annotator.annotate(contents: contents, name: name, stream: location.stream)
+        annotation.daemon = Annotation.DaemonSection(
+            version: version, relativePath: InputName(bytes: location.relativePath).name)
+        let json: [UInt8]
+        do {
+            json = try annotation.encoded()
+        } catch {
+            log.error("\(display): cannot encode the annotation: \(error)")
+            return .failed(reason: "encoding")
+        }
+        let content = ContentIdentity(sha256: hash, size: Int64(contents.count))
+        do {
+            try publish(json: json, location: location, kind: .annotation, content: content, modelVersions: annotation.models, error: nil)
+        } catch {
+            log.warning("\(display): output not written: \(error)")
+            _ = try? ledger.recordFailure(
+                location, content: content, error: String(describing: error), transient: true,
+                nextAttempt: Date().addingTimeInterval(Self.seconds(configuration.retry.initialBackoff)))
+            return .retryLater
+        }
+        counters.published()
+        log.debug("\(display): annotated")
+        return .published
+    }
+
+    /// Steps 1–4 of the output protocol for one document.
+    func publish(
+        json: [UInt8], location: DocumentLocation, kind: OutputKind, content: ContentIdentity,
+        modelVersions: [String: String], error: String?
+    ) throws {
+        let prepared = try writer.prepare(json: json, for: location, kind: kind)
+        let tokens: [CommitToken]
+        do {
+            tokens = try ledger.commit([CommittedOutput(prepared: prepared, content: content, modelVersions: modelVersions, error: error)])
+        } catch {
+            writer.discard(prepared)
+            throw error
+        }
+        try writer.publish(prepared)
+        try ledger.markPublished(tokens)
+    }
+
+    private func handleReadFailure(_ error: DocumentReadError, item: WorkItem, contents: [UInt8]?) -> Outcome {
+        let display = Self.display(item.path)
+        let location = item.location
+        if error.isTransient {
+            let previous = (try? ledger.lookup(location))?.attempts ?? 0
+            if previous + 1 < configuration.retry.maxAttempts {
+                let delay = configuration.retry.backoff(afterAttempt: previous + 1)
+                log.warning("\(display): \(error); retrying in \(DaemonConfiguration.format(delay))")
+                _ = try? ledger.recordFailure(
+                    location, content: nil, error: error.description, transient: true,
+                    nextAttempt: Date().addingTimeInterval(Self.seconds(delay)))
+                return .retryLater
+            }
+        }
+        log.warning("\(display): \(error)")
+        counters.failed()
+        let report = ErrorReport(
+            stream: location.stream, name: location.name, contents: contents, error: error, attempts: 1,
+            daemon: Annotation.DaemonSection(version: version, relativePath: InputName(bytes: location.relativePath).name))
+        do {
+            let json = try report.encoded()
+            // The identity of an unreadable file is its path and the error: hash what the error output says.
+            let content = ContentIdentity(sha256: SHA256.hex(of: SHA256.hash(json)), size: Int64(contents?.count ?? 0))
+            try publish(json: json, location: location, kind: .error, content: content, modelVersions: [:], error: error.description)
+        } catch {
+            log.error("\(display): error output not written: \(error)")
+            _ = try? ledger.recordFailure(location, content: nil, error: String(describing: error), transient: false)
+        }
+        return .errorOutput(code: error.code)
+    }
+
+    private func annotator(for tasks: [String: String], state: WorkerState) throws -> DocumentAnnotator {
+        let key = tasks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        if let existing = state.annotators[key] { return existing }
+        var loaded: [(name: String, classifier: TextClassifier)] = []
+        for (task, model) in tasks.sorted(by: { $0.key < $1.key }) {
+            guard let directory = modelDirectories[model] else { throw ModelLoadError.notFound(name: model, searched: []) }
+            loaded.append((task, try TextClassifier(directory: directory)))
+        }
+        let annotator = DocumentAnnotator(tasks: loaded)
+        state.annotators[key] = annotator
+        return annotator
+    }
+
+    /// A path for a log line: invalid UTF-8 escaped as in annotations, and control characters (a newline in a
+    /// name would split the log line) written as `\n`, `\t` or `\u{…}`.
+    static func display(_ path: [UInt8]) -> String {
+        var text = ""
+        for scalar in InputName(bytes: path).name.unicodeScalars {
+            switch scalar {
+            case "\n": text += "\\n"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: text += "\\u{\(String(scalar.value, radix: 16))}"
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+}
+
+/// Counts for the status line and `stmd status` (documents per second), updated from every worker.
+public final class PipelineCounters: @unchecked Sendable {
+    private var lock = NSLock()
+    private var publishedCount = 0
+    private var failedCount = 0
+
+    public init() {}
+
+    func published() { lock.withLock { publishedCount += 1 } }
+    func failed() { lock.withLock { failedCount += 1 } }
+
+    public var snapshot: (published: Int, failed: Int) { lock.withLock { (publishedCount, failedCount) } }
+}
+
+extension DocumentPipeline {
+    /// A symlink, FIFO, socket or device in a stream: an error output at once, the entry itself never opened.
+    /// Called off the worker threads (nothing is read), once per distinct entry thanks to the ledger.
+    public func recordRejection(_ item: WorkItem, error: DocumentReadError) -> Outcome {
+        if let record = try? ledger.lookup(item.location), record.status == .failed, record.lastError == error.description {
+            return .unchanged
+        }
+        return handleRejected(error, item: item)
+    }
+
+    private func handleRejected(_ error: DocumentReadError, item: WorkItem) -> Outcome {
+        let location = item.location
+        log.warning("\(Self.display(item.path)): \(error)")
+        counters.failed()
+        let report = ErrorReport(
+            stream: location.stream, name: location.name, contents: nil, error: error, attempts: 1,
+            daemon: Annotation.DaemonSection(version: version, relativePath: InputName(bytes: location.relativePath).name))
+        do {
+            let json = try report.encoded()
+            let content = ContentIdentity(sha256: SHA256.hex(of: SHA256.hash(json)), size: 0)
+            try publish(json: json, location: location, kind: .error, content: content, modelVersions: [:], error: error.description)
+        } catch {
+            log.error("\(Self.display(item.path)): error output not written: \(error)")
+        }
+        return .errorOutput(code: error.code)
+    }
+}

@@ -1,0 +1,27 @@
+public import STMWatcher
+
+/// One document to process: where it is, and why it was queued.
+public struct WorkItem: Sendable {
+    public var location: DocumentLocation
+    /// The input's path as raw bytes (`root/stream/relative path`), opened without following links.
+    public var path: [UInt8]
+    public var trigger: String
+
+    public init(location: DocumentLocation, path: [UInt8], trigger: String) {
+        self.location = location
+        self.path = path
+        self.trigger = trigger
+    }
+
+    public init(candidate: FileCandidate) {
+        self.init(
+            location: DocumentLocation(root: candidate.root, stream: candidate.stream, relativePath: candidate.relativePath),
+            path: candidate.path, trigger: candidate.trigger.rawValue)
+    }
+
+    /// The scheduler's deduplication key: the same path is queued once at a time.
+    public var key: String {
+        location.root + "\u{0}" + location.stream + "\u{0}" + String(decoding: location.relativePath, as: UTF8.self)
+            + "\u{0}" + location.relativePath.map { String($0, radix: 16) }.joined()
+    }
+}

@@ -1,1 +1,0 @@
-/// inotify-based inbox watching (issue 5): see InboxWatcher.
