@@ -135,6 +135,16 @@ public final class DocumentPipeline: @unchecked Sendable {
         }
         log.warning("\(display): \(error)")
         counters.failed()
+        if case .move(let directory) = configuration.failed {
+            switch FailedFileMover(directory: directory).move(location) {
+            case .success(let destination):
+                log.notice("\(display): moved to \(destination)")
+                _ = try? ledger.recordFailure(location, content: nil, error: error.description, transient: false)
+                return .errorOutput(code: error.code)
+            case .failure(let moveError):
+                log.warning("\(display): cannot move it to \(directory) (\(moveError.description)); writing an error file instead")
+            }
+        }
         let report = ErrorReport(
             stream: location.stream, name: location.name, contents: contents, error: error, attempts: 1,
             daemon: Annotation.DaemonSection(version: version, relativePath: InputName(bytes: location.relativePath).name))
