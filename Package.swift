@@ -68,7 +68,9 @@ let package = Package(
         .testTarget(
             name: "StmdCLITests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(name: "STMWatcherTests", dependencies: ["STMWatcher", "STMTesting"], swiftSettings: strictSettings),
-        .testTarget(name: "STMDaemonTests", dependencies: ["STMDaemon", "STMTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "STMDaemonTests", dependencies: ["STMDaemon", "STMTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings),
         .testTarget(name: "STMTensorTests", dependencies: ["STMTensor", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "STMModelsTests",

@@ -67,12 +67,10 @@ public final class Daemon: @unchecked Sendable {
         }
         for problem in report.failures + report.sweepProblems { log.warning("recovery: \(problem)") }
         // Every model any stream names, loaded once now so a missing or corrupt model stops the start, not a document.
-        var directories: [String: String] = [:]
+        var loaded: [String: TextClassifier] = [:]
         let models = Set(configuration.tasks.values).union(configuration.streams.values.flatMap { $0.tasks?.values.map { $0 } ?? [] })
         for model in models.sorted() {
-            let directory = try setup.modelLocator.locate(model)
-            _ = try TextClassifier(directory: directory)
-            directories[model] = directory
+            loaded[model] = try TextClassifier(directory: try setup.modelLocator.locate(model))
         }
         var settings = WatchSettings()
         settings.settleDelay = configuration.settleDelay
@@ -87,10 +85,10 @@ public final class Daemon: @unchecked Sendable {
         scheduler = StreamScheduler(capacity: configuration.queueCapacity)
         pipeline = DocumentPipeline(
             configuration: configuration, ledger: ledger, writer: writer, log: log, version: setup.version,
-            modelDirectories: directories, counters: counters)
+            models: loaded, counters: counters)
         log.info(
             "stmd \(setup.version): inboxes \(setup.roots.joined(separator: ", ")); configuration: \(setup.configurationSource); "
-                + "state \(setup.statePath); models \(directories.keys.sorted().joined(separator: ", ")); "
+                + "state \(setup.statePath); models \(loaded.keys.sorted().joined(separator: ", ")); "
                 + "\(configuration.workers) workers")
     }
 

@@ -11,19 +11,21 @@ public final class DocumentPipeline: @unchecked Sendable {
     let writer: OutputWriter
     let log: DaemonLog
     let version: String
-    let modelDirectories: [String: String]
+    /// Every configured model, loaded once; workers take siblings sharing the weights.
+    let models: [String: TextClassifier]
+    private let modelsLock = NSLock()
     let counters: PipelineCounters
 
     public init(
         configuration: DaemonConfiguration, ledger: Ledger, writer: OutputWriter, log: DaemonLog, version: String,
-        modelDirectories: [String: String], counters: PipelineCounters
+        models: [String: TextClassifier], counters: PipelineCounters
     ) {
         self.configuration = configuration
         self.ledger = ledger
         self.writer = writer
         self.log = log
         self.version = version
-        self.modelDirectories = modelDirectories
+        self.models = models
         self.counters = counters
     }
 
@@ -62,7 +64,7 @@ public final class DocumentPipeline: @unchecked Sendable {
         let hash = SHA256.hex(of: SHA256.hash(contents))
         do {
             if let record = try ledger.lookup(location), record.content?.sha256 == hash,
-                record.status == .done || record.status == .failed
+                record.status == .done || record.status == .failed || record.status == .committed
             {
                 log.debug("\(display): already processed (same content)")
                 return .unchanged
@@ -115,8 +117,19 @@ public final class DocumentPipeline: @unchecked Sendable {
             writer.discard(prepared)
             throw error
         }
-        try writer.publish(prepared)
-        try ledger.markPublished(tokens)
+        do {
+            try writer.publish(prepared)
+        } catch {
+            // The row stays `committed` only if its temporary file does: drop both, and let the caller decide.
+            writer.discard(prepared)
+            throw error
+        }
+        do {
+            try ledger.markPublished(tokens)
+        } catch {
+            // The output is in place; the row stays `committed` and the next start's recovery marks it.
+            log.warning("ledger: output published but not marked (\(error)); recovery will mark it")
+        }
     }
 
     private func handleReadFailure(_ error: DocumentReadError, item: WorkItem, contents: [UInt8]?) -> Outcome {
@@ -165,8 +178,8 @@ public final class DocumentPipeline: @unchecked Sendable {
         if let existing = state.annotators[key] { return existing }
         var loaded: [(name: String, classifier: TextClassifier)] = []
         for (task, model) in tasks.sorted(by: { $0.key < $1.key }) {
-            guard let directory = modelDirectories[model] else { throw ModelLoadError.notFound(name: model, searched: []) }
-            loaded.append((task, try TextClassifier(directory: directory)))
+            guard let shared = models[model] else { throw ModelLoadError.notFound(name: model, searched: []) }
+            loaded.append((task, modelsLock.withLock { shared.sibling() }))
         }
         let annotator = DocumentAnnotator(tasks: loaded)
         state.annotators[key] = annotator

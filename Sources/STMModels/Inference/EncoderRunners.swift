@@ -8,8 +8,11 @@ public final class EncoderRunners<Cell: RecurrentCell> {
     /// `runners[layer][direction]`.
     let runners: [[RecurrentRunner]]
 
+    public let precision: WeightPrecision
+
     public init(encoder: RecurrentEncoder<Cell>, parameters: RecurrentEncoder<Cell>.Parameters, precision: WeightPrecision) {
         self.encoder = encoder
+        self.precision = precision
         runners = encoder.cells.indices.map { layer in
             encoder.cells[layer].indices.map { direction in
                 encoder.cells[layer][direction].makeRunner(parameters: parameters.layers[layer][direction], precision: precision)

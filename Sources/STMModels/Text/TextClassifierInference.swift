@@ -13,6 +13,11 @@ public final class TextClassifierInference<Cell: RecurrentCell> {
         encoder = EncoderRunners(encoder: model.encoder, parameters: parameters.encoder, precision: precision)
     }
 
+    /// An inference object for another thread: the same weights (shared, not copied), its own runners.
+    public func makeSibling() -> TextClassifierInference<Cell> {
+        TextClassifierInference(model: model, parameters: parameters, precision: encoder.precision)
+    }
+
     /// Class probabilities `[B, classCount]`.
     public func probabilities(_ documents: [TextFeatures]) -> Tensor {
         let (bags, steps, lengths) = TextClassifierModel<Cell>.pack(documents)

@@ -34,6 +34,17 @@ public final class TextClassifier {
         self.featurizer = featurizer
     }
 
+    private init(sharing other: TextClassifier) {
+        directory = other.directory
+        configuration = other.configuration
+        featurizer = other.featurizer
+        backend = other.backend.sibling()
+    }
+
+    /// Another classifier for another thread, sharing this one's weights (copy-on-write arrays: no copy is
+    /// made) with scratch memory of its own: a worker pool holds each model once, not once per worker.
+    public func sibling() -> TextClassifier { TextClassifier(sharing: self) }
+
     public var name: String { configuration.name }
     public var labels: [String] { configuration.labels }
 
@@ -75,15 +86,21 @@ public struct Classification: Sendable, Equatable {
 /// The cell-typed inference object behind a `TextClassifier`.
 protocol ProbabilityModel: AnyObject {
     func probabilities(_ documents: [TextFeatures]) -> Tensor
+    /// The same model with its own scratch memory.
+    func sibling() -> any ProbabilityModel
 }
 
-extension TextClassifierInference: ProbabilityModel {}
+extension TextClassifierInference: ProbabilityModel {
+    func sibling() -> any ProbabilityModel { makeSibling() }
+}
 
 /// Averages its members' probabilities (the members differ only in their training seed).
 final class EnsembleModel: ProbabilityModel {
     let members: [any ProbabilityModel]
 
     init(members: [any ProbabilityModel]) { self.members = members }
+
+    func sibling() -> any ProbabilityModel { EnsembleModel(members: members.map { $0.sibling() }) }
 
     func probabilities(_ documents: [TextFeatures]) -> Tensor {
         var total = members[0].probabilities(documents)
