@@ -33,6 +33,10 @@ public struct DaemonSetup: Sendable {
 /// periodic reconciliation all feed the same scheduler; the ledger's content hashes make re-submitting a file
 /// harmless. SIGTERM/SIGINT stop the watcher, let each worker finish its current document, and exit 0.
 public final class Daemon: @unchecked Sendable {
+    /// Documents a worker takes at once when they are waiting: batched inference is several times faster per
+    /// document, and a batch of 16 ~1 KB documents takes a few milliseconds, so an idle drop is not delayed.
+    static let batchSize = 16
+
     public let setup: DaemonSetup
     let log: DaemonLog
     let state: StateDirectory
@@ -105,11 +109,14 @@ public final class Daemon: @unchecked Sendable {
             }
         }
         defer { signals.cancel() }
+        pipeline.startGroupCommit()
         let workers = WorkerThreads(count: max(1, setup.configuration.workers), name: "stmd-worker") { [scheduler, pipeline] _ in
             let state = DocumentPipeline.WorkerState()
-            while let (key, _, item) = scheduler.next() {
-                pipeline.process(item, state: state)
-                scheduler.finish(key: key)
+            while true {
+                let taken = scheduler.next(maximum: Daemon.batchSize)
+                if taken.isEmpty { return }
+                pipeline.process(
+                    batch: taken.map { entry in (entry.item, { scheduler.finish(key: entry.key) }) }, state: state)
             }
         }
         do {
@@ -118,6 +125,7 @@ public final class Daemon: @unchecked Sendable {
             log.error("\(error)")
             scheduler.close()
             workers.join()
+            pipeline.finishGroupCommit()
             return 1
         }
         if watcher.isPolling { log.notice("polling \(watcher.pollingRoots.joined(separator: ", ")) (network file system or --poll)") }
@@ -131,6 +139,7 @@ public final class Daemon: @unchecked Sendable {
         housekeeping.cancel()
         scheduler.close()
         workers.join()
+        pipeline.finishGroupCommit()
         writeStatus()
         let totals = counters.snapshot
         log.notice("stopped: \(totals.published) documents annotated, \(totals.failed) failed since start")

@@ -15,6 +15,8 @@ public final class DocumentPipeline: @unchecked Sendable {
     let models: [String: TextClassifier]
     private let modelsLock = NSLock()
     let counters: PipelineCounters
+    /// The group commit (nil: every output is committed on its own, as tests of single documents want).
+    private var committer: OutputCommitter?
 
     public init(
         configuration: DaemonConfiguration, ledger: Ledger, writer: OutputWriter, log: DaemonLog, version: String,
@@ -36,6 +38,8 @@ public final class DocumentPipeline: @unchecked Sendable {
         case retryLater
         case skipped(reason: String)
         case failed(reason: String)
+        /// Written and handed to the group commit, which publishes it and then calls `done`.
+        case handedOff
     }
 
     /// Per worker thread: the models it has loaded, by task set (a worker loads each model once).
@@ -44,22 +48,70 @@ public final class DocumentPipeline: @unchecked Sendable {
         public init() {}
     }
 
+    /// Processes one document; `done` runs once it is finished — at return, or after the group commit has
+    /// published its output.
     @discardableResult
-    public func process(_ item: WorkItem, state: WorkerState) -> Outcome {
+    public func process(_ item: WorkItem, state: WorkerState, done: @escaping @Sendable () -> Void = {}) -> Outcome {
+        process(batch: [(item, done)], state: state)[0]
+    }
+
+    /// Processes several documents, the models running once over all that are readable (a burst is annotated in
+    /// batches; an idle daemon's lone document is a batch of one). Each `done` runs once its document is finished.
+    @discardableResult
+    public func process(batch: [(item: WorkItem, done: @Sendable () -> Void)], state: WorkerState) -> [Outcome] {
+        var outcomes = [Outcome](repeating: .skipped(reason: "pending"), count: batch.count)
+        var ready: [ReadyDocument] = []
+        for (index, entry) in batch.enumerated() {
+            switch readDocument(entry.item, state: state) {
+            case .finished(let outcome): outcomes[index] = outcome
+            case .ready(var document):
+                document.index = index
+                ready.append(document)
+            }
+        }
+        // One annotation pass per task set (streams may configure different tasks).
+        var groups: [ObjectIdentifier: [ReadyDocument]] = [:]
+        for document in ready { groups[ObjectIdentifier(document.annotator), default: []].append(document) }
+        for documents in groups.values {
+            let annotations = documents[0].annotator.annotate(
+                batch: documents.map { ($0.contents, $0.item.location.name, $0.item.location.stream) })
+            for (document, annotation) in zip(documents, annotations) {
+                outcomes[document.index] = finishDocument(document, annotation: annotation, done: batch[document.index].done)
+            }
+        }
+        for (index, outcome) in outcomes.enumerated() where outcome != .handedOff { batch[index].done() }
+        return outcomes
+    }
+
+    /// A document read, checked and not yet annotated.
+    struct ReadyDocument {
+        var item: WorkItem
+        var contents: [UInt8]
+        var hash: String
+        var annotator: DocumentAnnotator
+        var index = 0
+    }
+
+    enum ReadResult {
+        case finished(Outcome)
+        case ready(ReadyDocument)
+    }
+
+    private func readDocument(_ item: WorkItem, state: WorkerState) -> ReadResult {
         let location = item.location
         let settings = configuration.settings(forStream: location.stream)
         let name = location.name
         let display = Self.display(item.path)
-        guard settings.enabled else { return .skipped(reason: "stream disabled") }
-        if settings.ignores(name: name) { return .skipped(reason: "ignored name") }
+        guard settings.enabled else { return .finished(.skipped(reason: "stream disabled")) }
+        if settings.ignores(name: name) { return .finished(.skipped(reason: "ignored name")) }
         let contents: [UInt8]
         do {
             contents = try DocumentReader(maximumSize: settings.maximumFileSize).read(path: item.path)
         } catch .vanished {
             log.debug("\(display): gone before it was read")
-            return .skipped(reason: "vanished")
+            return .finished(.skipped(reason: "vanished"))
         } catch {
-            return handleReadFailure(error, item: item, contents: nil)
+            return .finished(handleReadFailure(error, item: item, contents: nil))
         }
         let hash = SHA256.hex(of: SHA256.hash(contents))
         do {
@@ -67,19 +119,25 @@ public final class DocumentPipeline: @unchecked Sendable {
                 record.status == .done || record.status == .failed || record.status == .committed
             {
                 log.debug("\(display): already processed (same content)")
-                return .unchanged
+                return .finished(.unchanged)
             }
         } catch {
             log.error("ledger lookup for \(display): \(error)")
         }
-        let annotator: DocumentAnnotator
         do {
-            annotator = try self.annotator(for: settings.tasks, state: state)
+            let annotator = try self.annotator(for: settings.tasks, state: state)
+            return .ready(ReadyDocument(item: item, contents: contents, hash: hash, annotator: annotator))
         } catch {
             log.error("\(display): \(error)")
-            return .failed(reason: String(describing: error))
+            return .finished(.failed(reason: String(describing: error)))
         }
-        var annotation = annotator.annotate(contents: contents, name: name, stream: location.stream)
+    }
+
+    private func finishDocument(_ document: ReadyDocument, annotation: Annotation, done: @escaping @Sendable () -> Void) -> Outcome {
+        let location = document.item.location
+        let display = Self.display(document.item.path)
+        let contents = document.contents, hash = document.hash
+        var annotation = annotation
         annotation.daemon = Annotation.DaemonSection(
             version: version, relativePath: InputName(bytes: location.relativePath).name)
         let json: [UInt8]
@@ -91,6 +149,13 @@ public final class DocumentPipeline: @unchecked Sendable {
         }
         let content = ContentIdentity(sha256: hash, size: Int64(contents.count))
         do {
+            if let committer {
+                let prepared = try writer.prepare(json: json, for: location, kind: .annotation)
+                committer.submit(OutputCommitter.Pending(
+                    output: CommittedOutput(prepared: prepared, content: content, modelVersions: annotation.models),
+                    display: display, done: done))
+                return .handedOff
+            }
             try publish(json: json, location: location, kind: .annotation, content: content, modelVersions: annotation.models, error: nil)
         } catch {
             log.warning("\(display): output not written: \(error)")
@@ -188,6 +253,19 @@ public final class DocumentPipeline: @unchecked Sendable {
 
     /// A path for a log line: invalid UTF-8 escaped as in annotations, and control characters (a newline in a
     /// name would split the log line) written as `\n`, `\t` or `\u{…}`.
+    /// Starts the group-commit thread: from now on annotations are committed in batches.
+    public func startGroupCommit() {
+        committer = OutputCommitter(
+            ledger: ledger, writer: writer, log: log, counters: counters,
+            retryDelay: Self.seconds(configuration.retry.initialBackoff))
+    }
+
+    /// Publishes what was handed over and stops the group commit (after the workers have stopped).
+    public func finishGroupCommit() {
+        committer?.close()
+        committer = nil
+    }
+
     static func display(_ path: [UInt8]) -> String {
         var text = ""
         for scalar in InputName(bytes: path).name.unicodeScalars {

@@ -78,6 +78,20 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// Up to `maximum` items, taking streams in turn (a burst is processed in batches, fairly); blocks while there
+    /// is none; empty once closed.
+    public func next(maximum: Int) -> [(key: String, stream: String, item: Item)] {
+        lock()
+        defer { unlock() }
+        while true {
+            if closed { return [] }
+            var taken: [(key: String, stream: String, item: Item)] = []
+            while taken.count < maximum, let item = takeNext() { taken.append(item) }
+            if !taken.isEmpty { return taken }
+            pthread_cond_wait(&condition, &mutex)
+        }
+    }
+
     /// Marks a key taken by `next()` as finished, so it may be queued again later.
     public func finish(key: String) {
         lock()

@@ -1,0 +1,122 @@
+import Foundation
+import Glibc
+
+/// Group commit: workers hand over outputs they have written and fsynced (`OutputWriter.prepare`), and this
+/// thread commits whatever has gathered in ONE ledger transaction, renames the batch with one folder fsync per
+/// folder, and marks the batch published in one more transaction. Under load a batch holds tens of documents,
+/// so the two WAL fsyncs and the folder fsyncs are paid per batch instead of per document, while an idle
+/// daemon still publishes a lone document at once (no timer: a batch is simply what arrived meanwhile).
+///
+/// Each document's `done` runs after its output is published (or has failed): the scheduler only then lets the
+/// same path be queued again, so a second event for a file in flight cannot process it twice.
+final class OutputCommitter: @unchecked Sendable {
+    struct Pending: Sendable {
+        var output: CommittedOutput
+        var display: String
+        var done: @Sendable () -> Void
+    }
+
+    private let ledger: Ledger
+    private let writer: OutputWriter
+    private let log: DaemonLog
+    private let counters: PipelineCounters
+    private let retryDelay: TimeInterval
+    /// Workers wait when this many outputs are waiting: memory stays bounded if the disk is slow.
+    private let capacity = 1024
+    private var queue: [Pending] = []
+    private var closed = false
+    private var mutex = pthread_mutex_t()
+    private var notEmpty = pthread_cond_t()
+    private var notFull = pthread_cond_t()
+    private var thread: WorkerThreads?
+
+    init(ledger: Ledger, writer: OutputWriter, log: DaemonLog, counters: PipelineCounters, retryDelay: TimeInterval) {
+        self.ledger = ledger
+        self.writer = writer
+        self.log = log
+        self.counters = counters
+        self.retryDelay = retryDelay
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&notEmpty, nil)
+        pthread_cond_init(&notFull, nil)
+        thread = WorkerThreads(count: 1, name: "stmd-commit") { [self] _ in loop() }
+    }
+
+    deinit {
+        pthread_cond_destroy(&notFull)
+        pthread_cond_destroy(&notEmpty)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    func submit(_ pending: Pending) {
+        pthread_mutex_lock(&mutex)
+        while queue.count >= capacity && !closed { pthread_cond_wait(&notFull, &mutex) }
+        queue.append(pending)
+        pthread_cond_signal(&notEmpty)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Publishes everything submitted so far, then stops the thread.
+    func close() {
+        pthread_mutex_lock(&mutex)
+        closed = true
+        pthread_cond_broadcast(&notEmpty)
+        pthread_cond_broadcast(&notFull)
+        pthread_mutex_unlock(&mutex)
+        thread?.join()
+        thread = nil
+    }
+
+    private func loop() {
+        while true {
+            pthread_mutex_lock(&mutex)
+            while queue.isEmpty && !closed { pthread_cond_wait(&notEmpty, &mutex) }
+            if queue.isEmpty && closed {
+                pthread_mutex_unlock(&mutex)
+                return
+            }
+            let batch = Array(queue.prefix(256))
+            queue.removeFirst(batch.count)
+            pthread_cond_broadcast(&notFull)
+            pthread_mutex_unlock(&mutex)
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Pending]) {
+        defer { for pending in batch { pending.done() } }
+        let tokens: [CommitToken]
+        do {
+            tokens = try ledger.commit(batch.map(\.output))
+        } catch {
+            log.warning("ledger: a batch of \(batch.count) outputs could not be committed (\(error)); they will be retried")
+            for pending in batch { fail(pending, error) }
+            return
+        }
+        let problems = writer.publish(batch.map(\.output.prepared))
+        var published: [CommitToken] = []
+        for (index, pending) in batch.enumerated() {
+            if let problem = problems[index] {
+                fail(pending, problem)
+            } else {
+                published.append(tokens[index])
+                counters.published()
+                log.debug("\(pending.display): annotated")
+            }
+        }
+        do {
+            try ledger.markPublished(published)
+        } catch {
+            // The outputs are in place; their rows stay `committed` until the next start's recovery marks them.
+            log.warning("ledger: \(published.count) outputs published but not marked (\(error)); recovery will mark them")
+        }
+    }
+
+    private func fail(_ pending: Pending, _ error: any Error) {
+        writer.discard(pending.output.prepared)
+        log.warning("\(pending.display): output not written: \(error); retrying")
+        _ = try? ledger.recordFailure(
+            pending.output.prepared.location, content: pending.output.content, error: String(describing: error),
+            transient: true, nextAttempt: Date().addingTimeInterval(retryDelay))
+    }
+}
