@@ -254,7 +254,7 @@ struct AnnotationTests {
 
         // A newer writer: an extra section, an extra key and a task kind this reader does not know.
         var text = String(decoding: try annotation.encoded(), as: UTF8.self)
-        text = text.replacingOccurrences(of: #""models":"#, with: #""daemon":{"host":"x"},"models":"#)
+        text = text.replacingOccurrences(of: #""models":"#, with: #""memory":{"window":3},"models":"#)
         text = text.replacingOccurrences(of: #""size":26,"#, with: #""size":26,"language":"en","#)
         text = text.replacingOccurrences(
             of: #""tasks":{"#, with: #""tasks":{"summary":{"kind":"summarize","sentences":["Stocks rallied."]},"#)
