@@ -48,6 +48,11 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(error.description)
         }
+        do {
+            try configuration.validate(inboxRoots: inboxes)
+        } catch {
+            throw CommandFailure(error.description)
+        }
         if poll { configuration.poll = true }
         if let workers { configuration.workers = workers }
         let statePath = state ?? configuration.stateDirectory ?? StateDirectory.resolve(explicit: nil, environment: environment)
