@@ -112,6 +112,16 @@ void stm_blas_thread_setup(void) {
 
 #include <malloc.h>
 
+void stm_bound_resident_memory(void) {
+    mallopt(M_MMAP_THRESHOLD, 128 << 10);
+    mallopt(M_TRIM_THRESHOLD, 1 << 20);
+    mallopt(M_ARENA_MAX, 2);
+}
+
+void stm_release_free_memory(void) {
+    malloc_trim(0);
+}
+
 void stm_reuse_freed_memory(void) {
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 512 << 20);

@@ -7,4 +7,11 @@ public enum Allocator {
     /// faults and zeroing of tens of megabytes (17% of a train32 LSTM-256 profile). With these thresholds freed
     /// memory is reused instead.
     public static func reuseFreedMemory() { stm_reuse_freed_memory() }
+
+    /// For the daemon: large blocks mapped and unmapped (a fixed threshold, not glibc's sliding one, which
+    /// after a few large frees keeps every later block on the heap), free heap trimmed, two arenas.
+    public static func boundResidentMemory() { stm_bound_resident_memory() }
+
+    /// Hands free heap pages back to the kernel (`malloc_trim`): the daemon calls it once models are loaded.
+    public static func releaseFreeMemory() { stm_release_free_memory() }
 }

@@ -17,9 +17,11 @@ struct StmdCommand: AsyncParsableCommand {
 }
 
 /// Process set-up before any numeric work: allocator settings and `STMD_THREADS` (the kernels' pool size).
-func configureThreads() -> Int {
+/// `reuseFreedMemory` keeps freed memory mapped for reuse — right for training's large per-step buffers, wrong
+/// for the long-running daemon, whose resident memory should shrink back after start-up.
+func configureThreads(reuseFreedMemory: Bool = true) -> Int {
     var environment: [String: String] = [:]
     if let value = getenv("STMD_THREADS") { environment["STMD_THREADS"] = String(cString: value) }
-    Allocator.reuseFreedMemory()
+    if reuseFreedMemory { Allocator.reuseFreedMemory() }
     return BLAS.configureThreadsFromEnvironment(environment)
 }

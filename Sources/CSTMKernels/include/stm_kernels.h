@@ -136,6 +136,11 @@ extern "C" {
 #endif
 /// glibc: serve large blocks from the heap and keep freed memory (see Allocator.swift).
 void stm_reuse_freed_memory(void);
+/// Returns free heap pages to the kernel (glibc malloc_trim): for a long-running process after start-up.
+void stm_release_free_memory(void);
+/// Keeps a long-running process's heap small: large blocks come from mmap and go back on free, free heap
+/// above 1 MiB is trimmed, and threads share two arenas.
+void stm_bound_resident_memory(void);
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,11 @@ import ArgumentParser
 import Foundation
 import STMDaemon
 import STMTasks
+import STMTensor
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `stmd run`: the daemon, in the foreground (systemd runs it the same way).
 struct RunCommand: AsyncParsableCommand {
@@ -40,7 +45,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        _ = configureThreads()
+        _ = configureThreads(reuseFreedMemory: false)
+        Allocator.boundResidentMemory()
         let environment = ProcessInfo.processInfo.environment
         var (configuration, source): (DaemonConfiguration, String)
         do {
@@ -66,6 +72,8 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(String(describing: error))
         }
+        // Start-up read whole model files and decoded them; hand those pages back before the long run.
+        Allocator.releaseFreeMemory()
         let status = await daemon.run()
         if status != 0 { throw ExitCode(status) }
     }
