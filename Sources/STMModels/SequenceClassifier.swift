@@ -80,15 +80,7 @@ public struct SequenceClassifier<Cell: RecurrentCell>: Sendable {
         let (outputs, finals, encoderCache) = encoder.forward(
             embedded, lengths: full ? nil : lengths, parameters: parameters.encoder, training: training,
             using: &generator)
-        var pooled: Tensor
-        var poolingCache: PoolingCache?
-        if pooling == .last {
-            let top = finals[finals.count - 1]
-            pooled = top[0].output
-            if top.count == 2 { pooled = Tensor.concatenatedColumns(pooled, top[1].output) }
-        } else {
-            (pooled, poolingCache) = { let r = pooling.pool(outputs, lengths: lengths); return (r.pooled, r.cache) }()
-        }
+        let (pooled, poolingCache) = encoder.pool(outputs: outputs, finalStates: finals, lengths: lengths, pooling: pooling)
         let (dropped, mask) = dropout.forward(pooled, training: training, using: &generator)
         let logits = head.forward(dropped, parameters: parameters.head)
         return (
@@ -105,23 +97,8 @@ public struct SequenceClassifier<Cell: RecurrentCell>: Sendable {
         let dDropped = head.backward(
             dOutput: dLogits, input: cache.pooled, parameters: parameters.head, gradients: &gradients.head)
         let dPooled = dropout.backward(dDropped, mask: cache.dropoutMask)
-        var dOutputs = Tensor.zeros([cache.steps, batch, encoder.outputSize])
-        var dFinals: [[Cell.State]]?
-        if pooling == .last {
-            let zeroState = encoder.cells[0][0].zeroState(batchSize: batch)
-            var finals = encoder.cells.map { layer in layer.map { _ in zeroState } }
-            let top = finals.count - 1
-            if encoder.bidirectional {
-                let (forwardPart, backwardPart) = dPooled.splitColumns(at: encoder.hiddenSize)
-                finals[top][0].output = forwardPart
-                finals[top][1].output = backwardPart
-            } else {
-                finals[top][0].output = dPooled
-            }
-            dFinals = finals
-        } else if let poolingCache = cache.pooling {
-            dOutputs = pooling.backward(dPooled, steps: cache.steps, cache: poolingCache)
-        }
+        let (dOutputs, dFinals) = encoder.poolBackward(
+            dPooled, pooling: pooling, steps: cache.steps, batch: batch, cache: cache.pooling)
         let dEmbedded = encoder.backward(
             dOutputs: dOutputs, dFinalStates: dFinals, cache: cache.encoder, parameters: parameters.encoder,
             gradients: &gradients.encoder)

@@ -108,16 +108,7 @@ public struct TextClassifierModel<Cell: RecurrentCell>: Sendable {
         let (outputs, finals, encoderCache) = encoder.forward(
             embedded, lengths: full ? nil : lengths, parameters: parameters.encoder, training: training,
             using: &generator)
-        var features: Tensor
-        var poolingCache: PoolingCache?
-        if pooling == .last {
-            let top = finals[finals.count - 1]
-            features = top[0].output
-            if top.count == 2 { features = Tensor.concatenatedColumns(features, top[1].output) }
-        } else {
-            let result = pooling.pool(outputs, lengths: lengths)
-            (features, poolingCache) = (result.pooled, result.cache)
-        }
+        var (features, poolingCache) = encoder.pool(outputs: outputs, finalStates: finals, lengths: lengths, pooling: pooling)
         let documentBags = documents.map(\.bag)
         if let bagEmbedding, let bagParameters = parameters.bag {
             features = Tensor.concatenatedColumns(features, bagEmbedding.forward(documentBags, parameters: bagParameters))
@@ -143,23 +134,8 @@ public struct TextClassifierModel<Cell: RecurrentCell>: Sendable {
             bagEmbedding.backward(dOutput: dBag, bags: cache.documentBags, gradients: &gradients.bag!)
             dPooled = dEncoder
         }
-        var dOutputs = Tensor.zeros([cache.steps, batch, encoder.outputSize])
-        var dFinals: [[Cell.State]]?
-        if pooling == .last {
-            let zeroState = encoder.cells[0][0].zeroState(batchSize: batch)
-            var finals = encoder.cells.map { layer in layer.map { _ in zeroState } }
-            let top = finals.count - 1
-            if encoder.bidirectional {
-                let (forwardPart, backwardPart) = dPooled.splitColumns(at: encoder.hiddenSize)
-                finals[top][0].output = forwardPart
-                finals[top][1].output = backwardPart
-            } else {
-                finals[top][0].output = dPooled
-            }
-            dFinals = finals
-        } else if let poolingCache = cache.pooling {
-            dOutputs = pooling.backward(dPooled, steps: cache.steps, cache: poolingCache)
-        }
+        let (dOutputs, dFinals) = encoder.poolBackward(
+            dPooled, pooling: pooling, steps: cache.steps, batch: batch, cache: cache.pooling)
         let dEmbedded = embeddingDropout.backward(
             encoder.backward(
                 dOutputs: dOutputs, dFinalStates: dFinals, cache: cache.encoder, parameters: parameters.encoder,
