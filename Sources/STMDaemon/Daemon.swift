@@ -1,5 +1,6 @@
 public import STMTasks
 public import STMWatcher
+import Dispatch
 import Foundation
 import Glibc
 
@@ -50,6 +51,8 @@ public final class Daemon: @unchecked Sendable {
     private var warnedRootFiles = Set<[UInt8]>()
     private var stopping = false
     private let startedAt = Date()
+    /// Where rescan results are checked against the ledger before they are queued.
+    private let scanFilter = DispatchQueue(label: "stmd.scan-filter")
 
     public init(setup: DaemonSetup, log: DaemonLog) throws {
         self.setup = setup
@@ -158,7 +161,16 @@ public final class Daemon: @unchecked Sendable {
                 scheduler.removeStream(stream)
                 log.info("stream \(stream) (\(root)) is gone")
             case .document(let candidate):
-                submit(WorkItem(candidate: candidate))
+                let item = WorkItem(candidate: candidate)
+                if candidate.trigger == .scan || candidate.trigger == .poll {
+                    // A rescan reports every file; the ledger check that drops the settled ones runs on its own
+                    // queue, so a large scan never holds up a new file's event behind it.
+                    scanFilter.async { [self] in
+                        if !pipeline.isSettled(item) { submit(item) }
+                    }
+                } else {
+                    submit(item)
+                }
             case .rejected(let candidate, let reason):
                 let item = WorkItem(candidate: candidate)
                 let error = DocumentReadError.notRegularFile(kind: reason.description)

@@ -156,24 +156,13 @@ extension DaemonTests {
         // after `[retry] initial_backoff` (100 ms here) and are looked for once a second: 3 s is plenty. (The same
         // code serves both modes: checked once.)
         if mode == .inotify {
-            await withKnownIssue(
-                Comment(
-                    rawValue: """
-                        BUG: a document whose output could not be written because its stream folder went away stays \
-                        `retrying` in the ledger forever (the retry finds the input gone, returns .skipped and never \
-                        updates the row), so the daemon re-queues it every second and `stmd status` reports it as \
-                        retrying
-                        """),
-                isIntermittent: true
-            ) {
-                var lingering: [String: Int] = [:]
-                let settled = try await eventuallyAsync(timeout: 3, interval: .milliseconds(200)) {
-                    let streams = try await world.status().streams
-                    for stream in ["doomed", "erased"] { lingering[stream] = streams[stream]?["retrying"] as? Int ?? 0 }
-                    return lingering.values.allSatisfy { $0 == 0 }
-                }
-                #expect(settled, "still retrying: \(lingering)")
+            var lingering: [String: Int] = [:]
+            let settled = try await eventuallyAsync(timeout: 3, interval: .milliseconds(200)) {
+                let streams = try await world.status().streams
+                for stream in ["doomed", "erased"] { lingering[stream] = streams[stream]?["retrying"] as? Int ?? 0 }
+                return lingering.values.allSatisfy { $0 == 0 }
             }
+            #expect(settled, "still retrying: \(lingering)")
         }
 
         #expect(DaemonOutputs.temporaryFiles(under: world.inbox).isEmpty)

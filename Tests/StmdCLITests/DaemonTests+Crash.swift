@@ -183,22 +183,9 @@ extension DaemonTests {
             }
         }
         #expect(materially.isEmpty, "\(materially.count) annotations differ from a clean run: \(materially.prefix(10))")
-        withKnownIssue(
-            Comment(
-                rawValue: """
-                    BUG: the daemon's batched inference (up to 16 waiting documents at once) gives probabilities \
-                    that differ by up to ~2e-3 from the same document annotated alone, by `stmd annotate` or by an \
-                    idle daemon (the models run in bf16: the batched GEMM and the single-document GEMV round \
-                    differently); so a document's annotation depends on which other documents happened to be \
-                    waiting with it, contrary to docs/ANNOTATION.md ("the same file gives the same bytes") and the \
-                    README ("the daemon writes exactly this object")
-                    """),
-            isIntermittent: true
-        ) {
-            #expect(
-                differing.isEmpty,
-                "\(differing.count) of \(total) differ (largest gap \(largestScoreGap)): \(differing.prefix(5))")
-        }
+        #expect(
+            differing.isEmpty,
+            "\(differing.count) of \(total) differ (largest gap \(largestScoreGap)): \(differing.prefix(5))")
 
         // The ledger agrees.
         let status = try await world.status()

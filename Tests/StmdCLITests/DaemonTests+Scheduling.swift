@@ -78,17 +78,8 @@ extension DaemonTests {
             DaemonOutputs.annotationCount(in: world.stream("a")) >= backlog
         }
         let count = DaemonOutputs.annotationCount(in: world.stream("a"))
-        withKnownIssue(
-            """
-            BUG: a stream with more pending files than queue_capacity crawls (~10 documents/s instead of ~1,000). \
-            When the queue is full the stream is marked for a rescan; each rescan re-submits every file of the \
-            stream in directory order, the already-annotated ones included, so the queue fills up again with \
-            documents the pipeline only re-reads, re-hashes and skips (`already processed`), and the new files \
-            behind them wait for the next rescan (once a second, after the queue has drained below half).
-            """
-        ) {
-            #expect(done, "\(count) of \(backlog) annotated after 5 s (started \(ContinuousClock.now - started) ago)")
-        }
+        #expect(done, "\(count) of \(backlog) annotated after 5 s (started \(ContinuousClock.now - started) ago)")
+
         if done { for input in inputs { try DaemonOutputs.expectAnnotation(of: input, stream: "a") } }
         try await Self.stopCleanly(daemon, world)
     }

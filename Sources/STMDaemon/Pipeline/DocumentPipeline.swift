@@ -55,8 +55,8 @@ public final class DocumentPipeline: @unchecked Sendable {
         process(batch: [(item, done)], state: state)[0]
     }
 
-    /// Processes several documents, the models running once over all that are readable (a burst is annotated in
-    /// batches; an idle daemon's lone document is a batch of one). Each `done` runs once its document is finished.
+    /// Processes several documents taken together from the scheduler (one lock round trip for a burst). Each `done`
+    /// runs once its document is finished.
     @discardableResult
     public func process(batch: [(item: WorkItem, done: @Sendable () -> Void)], state: WorkerState) -> [Outcome] {
         var outcomes = [Outcome](repeating: .skipped(reason: "pending"), count: batch.count)
@@ -69,15 +69,13 @@ public final class DocumentPipeline: @unchecked Sendable {
                 ready.append(document)
             }
         }
-        // One annotation pass per task set (streams may configure different tasks).
-        var groups: [ObjectIdentifier: [ReadyDocument]] = [:]
-        for document in ready { groups[ObjectIdentifier(document.annotator), default: []].append(document) }
-        for documents in groups.values {
-            let annotations = documents[0].annotator.annotate(
-                batch: documents.map { ($0.contents, $0.item.location.name, $0.item.location.stream) })
-            for (document, annotation) in zip(documents, annotations) {
-                outcomes[document.index] = finishDocument(document, annotation: annotation, done: batch[document.index].done)
-            }
+        // Each document is annotated on its own: batched inference takes other kernels (a bf16 GEMM instead of the
+        // GEMV) whose rounding differs in the 3rd decimal, and an annotation must depend on its input only, never
+        // on which documents happened to share a batch. The same path as `stmd annotate`, so both give equal bytes.
+        for document in ready {
+            let annotation = document.annotator.annotate(
+                contents: document.contents, name: document.item.location.name, stream: document.item.location.stream)
+            outcomes[document.index] = finishDocument(document, annotation: annotation, done: batch[document.index].done)
         }
         for (index, outcome) in outcomes.enumerated() where outcome != .handedOff { batch[index].done() }
         return outcomes
@@ -109,6 +107,10 @@ public final class DocumentPipeline: @unchecked Sendable {
             contents = try DocumentReader(maximumSize: settings.maximumFileSize).read(path: item.path)
         } catch .vanished {
             log.debug("\(display): gone before it was read")
+            // A retry whose input has gone: settle its row, or it would be retried every second forever.
+            if let record = try? ledger.lookup(location), record.status == .retrying {
+                _ = try? ledger.recordFailure(location, content: record.content, error: DocumentReadError.vanished.description, transient: false)
+            }
             return .finished(.skipped(reason: "vanished"))
         } catch {
             return .finished(handleReadFailure(error, item: item, contents: nil))
@@ -147,7 +149,8 @@ public final class DocumentPipeline: @unchecked Sendable {
             log.error("\(display): cannot encode the annotation: \(error)")
             return .failed(reason: "encoding")
         }
-        let content = ContentIdentity(sha256: hash, size: Int64(contents.count))
+        let content = ContentIdentity(
+            sha256: hash, size: Int64(contents.count), modificationTime: FileHint(path: document.item.path)?.modificationTime)
         do {
             if let committer {
                 let prepared = try writer.prepare(json: json, for: location, kind: .annotation)
@@ -228,8 +231,12 @@ public final class DocumentPipeline: @unchecked Sendable {
             daemon: Annotation.DaemonSection(version: version, relativePath: InputName(bytes: location.relativePath).name))
         do {
             let json = try report.encoded()
-            // The identity of an unreadable file is its path and the error: hash what the error output says.
-            let content = ContentIdentity(sha256: SHA256.hex(of: SHA256.hash(json)), size: Int64(contents?.count ?? 0))
+            // The identity of an unreadable file is what the error output says, with the file's size and time as
+            // hints, so a rescan of the same unchanged file does not write its error output again.
+            let hint = FileHint(path: item.path)
+            let content = ContentIdentity(
+                sha256: SHA256.hex(of: SHA256.hash(json)), size: hint?.size ?? Int64(contents?.count ?? 0),
+                modificationTime: hint?.modificationTime)
             try publish(json: json, location: location, kind: .error, content: content, modelVersions: [:], error: error.description)
         } catch {
             log.error("\(display): error output not written: \(error)")
@@ -249,6 +256,18 @@ public final class DocumentPipeline: @unchecked Sendable {
         let annotator = DocumentAnnotator(tasks: loaded)
         state.annotators[key] = annotator
         return annotator
+    }
+
+    /// Whether a rescan's file is already settled in the ledger — done or failed with the same size and
+    /// modification time — so it need not be queued, read and hashed again. Only for rescans (start-up, overflow,
+    /// reconciliation, polling): an inotify event means a new write and is always processed (the content hash then
+    /// decides).
+    public func isSettled(_ item: WorkItem) -> Bool {
+        guard let record = try? ledger.lookup(item.location), record.status == .done || record.status == .failed,
+            let content = record.content, let stored = content.modificationTime,
+            let hint = FileHint(path: item.path, followingLinks: false)
+        else { return false }
+        return content.size == hint.size && stored == hint.modificationTime
     }
 
     /// A path for a log line: invalid UTF-8 escaped as in annotations, and control characters (a newline in a
@@ -302,7 +321,10 @@ extension DocumentPipeline {
     /// A symlink, FIFO, socket or device in a stream: an error output at once, the entry itself never opened.
     /// Called off the worker threads (nothing is read), once per distinct entry thanks to the ledger.
     public func recordRejection(_ item: WorkItem, error: DocumentReadError) -> Outcome {
-        if let record = try? ledger.lookup(item.location), record.status == .failed, record.lastError == error.description {
+        if let record = try? ledger.lookup(item.location), record.status == .failed, record.lastError == error.description,
+            let hint = FileHint(path: item.path, followingLinks: false), record.content?.size == hint.size,
+            record.content?.modificationTime == hint.modificationTime
+        {
             return .unchanged
         }
         return handleRejected(error, item: item)
@@ -317,7 +339,9 @@ extension DocumentPipeline {
             daemon: Annotation.DaemonSection(version: version, relativePath: InputName(bytes: location.relativePath).name))
         do {
             let json = try report.encoded()
-            let content = ContentIdentity(sha256: SHA256.hex(of: SHA256.hash(json)), size: 0)
+            let hint = FileHint(path: item.path, followingLinks: false)
+            let content = ContentIdentity(
+                sha256: SHA256.hex(of: SHA256.hash(json)), size: hint?.size ?? 0, modificationTime: hint?.modificationTime)
             try publish(json: json, location: location, kind: .error, content: content, modelVersions: [:], error: error.description)
         } catch {
             log.error("\(Self.display(item.path)): error output not written: \(error)")
