@@ -79,6 +79,11 @@ public final class Daemon: @unchecked Sendable {
         for model in models.sorted() {
             loaded[model] = try TextClassifier(directory: try setup.modelLocator.locate(model))
         }
+        for (name, override) in configuration.streams.sorted(by: { $0.key < $1.key })
+        where override.settleDelay != nil || override.maximumWait != nil {
+            // The watcher runs one settle state machine for every root; per-stream timing is not applied yet.
+            log.warning("streams.\(name): settle_delay and maximum_wait per stream are not applied yet; the global values are")
+        }
         var settings = WatchSettings()
         settings.settleDelay = configuration.settleDelay
         settings.maximumWait = configuration.maximumWait
