@@ -420,9 +420,12 @@ def report(summary, args, started, files, results):
     foreign = [r["foreign_cpu_seconds"] for r in results if "foreign_cpu_seconds" in r]
     loads = [r["load_before"][0] for r in results]
     if foreign:
-        lines += ["", f"Machine load: 1-minute load average {min(loads):.2f}–{max(loads):.2f} before the runs; other "
-                      f"processes used {max(0.0, min(foreign)):.1f}–{max(foreign):.1f} CPU s during the bursts "
-                      f"(of {sum(r['burst_seconds'] for r in results if 'burst_seconds' in r) * 2:.0f} available)."]
+        reruns = sum(r.get("attempt", 1) - 1 for r in results)
+        lines += ["", f"Other processes used {max(0.0, min(foreign)):.1f}–{max(foreign):.1f} CPU s during the kept bursts "
+                      f"(of {sum(r['burst_seconds'] for r in results if 'burst_seconds' in r) * os.cpu_count():.0f} "
+                      f"available); {reruns} burst(s) rerun because others used more than {args.max_foreign_cores} "
+                      f"cores. 1-minute load average before each system: {min(loads):.2f}–{max(loads):.2f} (it "
+                      f"carries over the previous system's run)."]
     peer = summary.get("peer-lstm256")
     verdicts = []
     if peer:
