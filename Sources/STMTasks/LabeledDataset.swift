@@ -28,9 +28,19 @@ public enum DatasetFormat: String, Sendable, CaseIterable {
 /// Something wrong with the input, located to the file and line a person has to open.
 public struct DatasetIssue: Sendable, Equatable, CustomStringConvertible {
     public enum Severity: String, Sendable { case error, warning }
+    /// What the issue is about, for callers that treat some issues differently.
+    public enum Kind: Sendable { case general, singleExampleLabel }
     public var severity: Severity
     public var location: String
     public var message: String
+    public var kind: Kind = .general
+
+    public init(severity: Severity, location: String, message: String, kind: Kind = .general) {
+        self.severity = severity
+        self.location = location
+        self.message = message
+        self.kind = kind
+    }
 
     public var description: String { "\(location): \(severity.rawValue): \(message)" }
 }
@@ -100,7 +110,8 @@ public struct LabeledDataset: Sendable {
             let source = examples.first { $0.label == label }!.source
             issues.append(DatasetIssue(
                 severity: .warning, location: source,
-                message: "label '\(label)' has a single example: it cannot appear in both training and validation"))
+                message: "label '\(label)' has a single example: it cannot appear in both training and validation",
+                kind: .singleExampleLabel))
         }
         if issues.contains(where: { $0.severity == .error }) { throw .invalid(issues) }
         return LabeledDataset(examples: examples, warnings: issues)

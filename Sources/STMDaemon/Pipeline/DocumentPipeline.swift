@@ -86,6 +86,7 @@ public final class DocumentPipeline: @unchecked Sendable {
         var item: WorkItem
         var contents: [UInt8]
         var hash: String
+        var hint: FileHint
         var annotator: DocumentAnnotator
         var index = 0
     }
@@ -103,8 +104,9 @@ public final class DocumentPipeline: @unchecked Sendable {
         guard settings.enabled else { return .finished(.skipped(reason: "stream disabled")) }
         if settings.ignores(name: name) { return .finished(.skipped(reason: "ignored name")) }
         let contents: [UInt8]
+        let hint: FileHint
         do {
-            contents = try DocumentReader(maximumSize: settings.maximumFileSize).read(path: item.path)
+            (contents, hint) = try DocumentReader(maximumSize: settings.maximumFileSize).readWithHint(path: item.path)
         } catch .vanished {
             log.debug("\(display): gone before it was read")
             // A retry whose input has gone: settle its row, or it would be retried every second forever.
@@ -128,7 +130,7 @@ public final class DocumentPipeline: @unchecked Sendable {
         }
         do {
             let annotator = try self.annotator(for: settings.tasks, state: state)
-            return .ready(ReadyDocument(item: item, contents: contents, hash: hash, annotator: annotator))
+            return .ready(ReadyDocument(item: item, contents: contents, hash: hash, hint: hint, annotator: annotator))
         } catch {
             log.error("\(display): \(error)")
             return .finished(.failed(reason: String(describing: error)))
@@ -150,7 +152,7 @@ public final class DocumentPipeline: @unchecked Sendable {
             return .failed(reason: "encoding")
         }
         let content = ContentIdentity(
-            sha256: hash, size: Int64(contents.count), modificationTime: FileHint(path: document.item.path)?.modificationTime)
+            sha256: hash, size: Int64(contents.count), modificationTime: document.hint.modificationTime)
         do {
             if let committer {
                 let prepared = try writer.prepare(json: json, for: location, kind: .annotation)

@@ -12,6 +12,11 @@ public struct DocumentReader: Sendable {
 
     /// The file's bytes.
     public func read(path: [UInt8]) throws(DocumentReadError) -> [UInt8] {
+        try readWithHint(path: path).contents
+    }
+
+    /// The file's bytes and the size and modification time its `fstat` gave (no second look at the path).
+    func readWithHint(path: [UInt8]) throws(DocumentReadError) -> (contents: [UInt8], hint: FileHint) {
         let cPath = path.map { CChar(bitPattern: $0) } + [0]
         var descriptor: Int32
         repeat {
@@ -39,7 +44,7 @@ public struct DocumentReader: Sendable {
         }
         if contents.isEmpty { throw .empty }
         if contents.contains(0) && !Self.isUTF16(contents) { throw .binary }
-        return contents
+        return (contents, FileHint(status: status))
     }
 
     /// UTF-16 text (announced by its byte-order mark) has NUL bytes and is still text.

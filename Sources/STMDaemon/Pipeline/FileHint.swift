@@ -12,6 +12,11 @@ struct FileHint: Equatable {
         var status = stat()
         let cPath = path.map { CChar(bitPattern: $0) } + [0]
         guard (followingLinks ? stat(cPath, &status) : lstat(cPath, &status)) == 0 else { return nil }
+        self.init(status: status)
+    }
+
+    /// From a `stat` the caller already made (the reader's `fstat` of the file it read).
+    init(status: stat) {
         size = Int64(status.st_size)
         let seconds = Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec / 1000) / 1e6
         modificationTime = Date(timeIntervalSince1970: seconds)

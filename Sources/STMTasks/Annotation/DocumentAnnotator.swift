@@ -1,3 +1,5 @@
+import STMText
+
 /// Runs a document through every configured task and builds its `Annotation`: the one path from bytes to
 /// result that `stmd annotate` and the daemon share. Holds classifiers (scratch memory): one per thread.
 public final class DocumentAnnotator {
@@ -15,9 +17,12 @@ public final class DocumentAnnotator {
         var document = Annotation.DecodedDocument(contents: contents, name: name)
         var results: [String: Annotation.TaskResult] = [:]
         var taskMilliseconds: [String: Double] = [:]
+        // Normalising and tokenizing is the same for every model (TextFeaturizer always uses the default
+        // TokenEncoder front end): done once per document, not once per task.
+        let tokens = tasks.first.map { $0.classifier.featurizer.encoder.tokens(document.text) } ?? []
         for (index, task) in tasks.enumerated() {
             let taskStarted = clock.now
-            let result = task.classifier.classify(document.text)
+            let result = task.classifier.classify(tokens: tokens)
             if index == 0 { document.input.tokens = result.tokenCount }
             results[task.name] = .classification(
                 Annotation.Classification(

@@ -50,9 +50,17 @@ public final class TextClassifier {
 
     /// One result per text, in order. Texts are run in batches of similar length.
     public func classify(_ texts: [String]) -> [Classification] {
-        let encoded = texts.map { featurizer.features($0) }
-        var results = [Classification?](repeating: nil, count: texts.count)
-        let order = texts.indices.sorted { encoded[$0].features.tokens.count < encoded[$1].features.tokens.count }
+        classify(encoded: texts.map { featurizer.features($0) })
+    }
+
+    /// One result for a document already tokenized by `featurizer.encoder.tokens`.
+    public func classify(tokens: [String]) -> Classification {
+        classify(encoded: [featurizer.features(tokens: tokens)])[0]
+    }
+
+    private func classify(encoded: [(features: TextFeatures, tokenCount: Int)]) -> [Classification] {
+        var results = [Classification?](repeating: nil, count: encoded.count)
+        let order = encoded.indices.sorted { encoded[$0].features.tokens.count < encoded[$1].features.tokens.count }
         for start in stride(from: 0, to: order.count, by: 32) {
             let batch = Array(order[start..<min(start + 32, order.count)])
             let probabilities = backend.probabilities(batch.map { encoded[$0].features })

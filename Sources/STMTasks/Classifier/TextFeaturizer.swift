@@ -37,7 +37,12 @@ public struct TextFeaturizer: Sendable {
 
     /// The document's features, and its token count before cutting to `maximumTokens`.
     public func features(_ text: String) -> (features: TextFeatures, tokenCount: Int) {
-        let all = encoder.tokens(text)
+        features(tokens: encoder.tokens(text))
+    }
+
+    /// The features of text already normalised and tokenized by `encoder.tokens` (every featurizer uses the same
+    /// normaliser and tokenizer, so several models can share one tokenization of a document).
+    public func features(tokens all: [String]) -> (features: TextFeatures, tokenCount: Int) {
         let tokens = all.prefix(settings.maximumTokens)
         var tokenBags: [[Int]] = []
         tokenBags.reserveCapacity(tokens.count)

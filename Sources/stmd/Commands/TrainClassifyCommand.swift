@@ -197,7 +197,7 @@ func loadDataset(_ path: String, forTraining: Bool = true) throws -> LabeledData
     } catch {
         throw CommandFailure(error.description)
     }
-    let warnings = dataset.warnings.filter { forTraining || !$0.message.contains("has a single example") }
+    let warnings = dataset.warnings.filter { forTraining || $0.kind != .singleExampleLabel }
     for warning in warnings.prefix(20) { printError(warning.description) }
     if warnings.count > 20 { printError("… and \(warnings.count - 20) more warnings in \(path)") }
     return dataset
