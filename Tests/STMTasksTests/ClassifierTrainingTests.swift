@@ -1,6 +1,7 @@
 import Foundation
 import STMModels
 import STMTasks
+import STMText
 import STMTensor
 import STMTesting
 import Testing
@@ -161,6 +162,44 @@ struct ClassifierTrainingTests {
         let test = KeywordCorpus.examples(perLabel: 20, seed: 5)
         let correct = zip(classifier.classify(test.map(\.text)), test).filter { $0.label == $1.label }.count
         #expect(Double(correct) / Double(test.count) >= 0.9)
+    }
+
+    @Test func documentVectorsMatchTheClassificationAndSeparateTopics() throws {
+        let trained = try ClassifierTraining(configuration: KeywordCorpus.configuration(ensemble: 2), options: KeywordCorpus.options())
+            .run(training: training, validation: nil) { _ in }
+        let directory = try TemporaryDirectory()
+        try ClassifierBundle.write(trained, record: record(for: trained), to: directory.path, dtype: .f32, card: ModelCard(dataDescription: "generated", licence: "none"))
+        let classifier = try TextClassifier(directory: directory.path)
+        let test = KeywordCorpus.examples(perLabel: 10, seed: 21)
+        let batched = classifier.documentVectors(test.map(\.text))
+        var vectors: [[Float]] = []
+        for (example, batchVector) in zip(test, batched) {
+            let tokens = classifier.featurizer.encoder.tokens(example.text)
+            let (classification, vector) = classifier.analyze(tokens: tokens)
+            #expect(classification == classifier.classify(tokens: tokens))
+            #expect(vector.count == classifier.documentVectorSize)
+            let largestDifference = zip(vector, batchVector).map { abs($0 - $1) }.max() ?? 0
+            #expect(largestDifference < 1e-5)
+            vectors.append(vector)
+        }
+        // Members' vectors are joined: twice one member's width.
+        #expect(classifier.documentVectorSize % 2 == 0 && classifier.documentVectorSize > 0)
+        // Documents of one topic are closer to each other than to other topics' documents, on average.
+        func cosine(_ a: [Float], _ b: [Float]) -> Float {
+            let dot = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+            let norms = (a.reduce(0) { $0 + $1 * $1 } * b.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            return dot / max(norms, 1e-12)
+        }
+        var same: [Float] = [], different: [Float] = []
+        for i in test.indices {
+            for j in test.indices where j > i {
+                let similarity = cosine(vectors[i], vectors[j])
+                if test[i].label == test[j].label { same.append(similarity) } else { different.append(similarity) }
+            }
+        }
+        let meanSame = same.reduce(0, +) / Float(same.count)
+        let meanDifferent = different.reduce(0, +) / Float(different.count)
+        #expect(meanSame > meanDifferent + 0.1)
     }
 
     @Test func validationLabelsMustBeKnown() {

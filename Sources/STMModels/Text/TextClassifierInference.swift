@@ -20,12 +20,19 @@ public final class TextClassifierInference<Cell: RecurrentCell> {
 
     /// Class probabilities `[B, classCount]`.
     public func probabilities(_ documents: [TextFeatures]) -> Tensor {
+        evaluate(documents).probabilities
+    }
+
+    /// Class probabilities `[B, classCount]` and the document vectors the head reads `[B, featureSize]`: the
+    /// pooled encoder states (joined by the bag vector when the model has one). The vectors are what stream
+    /// memory compares documents by and what context-aware heads read.
+    public func evaluate(_ documents: [TextFeatures]) -> (probabilities: Tensor, documentVectors: Tensor) {
         let (bags, steps, lengths) = TextClassifierModel<Cell>.pack(documents)
         let embedded = model.embed(bags, steps: steps, batch: documents.count, parameters: parameters)
         var features = encoder.pooled(embedded, lengths: lengths, pooling: model.pooling)
         if let bagEmbedding = model.bagEmbedding, let bagParameters = parameters.bag {
             features = Tensor.concatenatedColumns(features, bagEmbedding.forward(documents.map(\.bag), parameters: bagParameters))
         }
-        return model.head.forward(features, parameters: parameters.head).softmax()
+        return (model.head.forward(features, parameters: parameters.head).softmax(), features)
     }
 }

@@ -58,6 +58,31 @@ public final class TextClassifier {
         classify(encoded: [featurizer.features(tokens: tokens)])[0]
     }
 
+    /// The result for a tokenized document together with its document vector: the features the model's head
+    /// reads (for an ensemble, its members' vectors joined end to end). Stream memory compares documents by
+    /// these vectors and context-aware heads read them.
+    public func analyze(tokens: [String]) -> (classification: Classification, documentVector: [Float]) {
+        let encoded = featurizer.features(tokens: tokens)
+        let (probabilities, vectors) = backend.evaluate([encoded.features])
+        return (makeClassification(probabilities: probabilities, row: 0, tokenCount: encoded.tokenCount), vectors.rows(0..<1).scalars)
+    }
+
+    /// Document vectors for many texts, in order (batched like `classify`).
+    public func documentVectors(_ texts: [String]) -> [[Float]] {
+        let encoded = texts.map { featurizer.features($0) }
+        var results = [[Float]](repeating: [], count: encoded.count)
+        let order = encoded.indices.sorted { encoded[$0].features.tokens.count < encoded[$1].features.tokens.count }
+        for start in stride(from: 0, to: order.count, by: 32) {
+            let batch = Array(order[start..<min(start + 32, order.count)])
+            let vectors = backend.evaluate(batch.map { encoded[$0].features }).documentVectors
+            for (row, index) in batch.enumerated() { results[index] = vectors.rows(row..<(row + 1)).scalars }
+        }
+        return results
+    }
+
+    /// Length of the vectors `analyze` returns.
+    public var documentVectorSize: Int { backend.documentVectorSize }
+
     private func classify(encoded: [(features: TextFeatures, tokenCount: Int)]) -> [Classification] {
         var results = [Classification?](repeating: nil, count: encoded.count)
         let order = encoded.indices.sorted { encoded[$0].features.tokens.count < encoded[$1].features.tokens.count }
@@ -65,15 +90,18 @@ public final class TextClassifier {
             let batch = Array(order[start..<min(start + 32, order.count)])
             let probabilities = backend.probabilities(batch.map { encoded[$0].features })
             for (row, index) in batch.enumerated() {
-                let scores = (0..<labels.count).map { probabilities[row, $0] }
-                var best = 0
-                for c in scores.indices where scores[c] > scores[best] { best = c }
-                results[index] = Classification(
-                    label: labels[best], classIndex: best, score: scores[best], scores: scores,
-                    tokenCount: encoded[index].tokenCount)
+                results[index] = makeClassification(
+                    probabilities: probabilities, row: row, tokenCount: encoded[index].tokenCount)
             }
         }
         return results.map { $0! }
+    }
+
+    private func makeClassification(probabilities: Tensor, row: Int, tokenCount: Int) -> Classification {
+        let scores = (0..<labels.count).map { probabilities[row, $0] }
+        var best = 0
+        for c in scores.indices where scores[c] > scores[best] { best = c }
+        return Classification(label: labels[best], classIndex: best, score: scores[best], scores: scores, tokenCount: tokenCount)
     }
 
     public func classify(_ text: String) -> Classification { classify([text])[0] }
@@ -94,12 +122,16 @@ public struct Classification: Sendable, Equatable {
 /// The cell-typed inference object behind a `TextClassifier`.
 protocol ProbabilityModel: AnyObject {
     func probabilities(_ documents: [TextFeatures]) -> Tensor
+    /// Probabilities and the document vectors behind them.
+    func evaluate(_ documents: [TextFeatures]) -> (probabilities: Tensor, documentVectors: Tensor)
+    var documentVectorSize: Int { get }
     /// The same model with its own scratch memory.
     func sibling() -> any ProbabilityModel
 }
 
 extension TextClassifierInference: ProbabilityModel {
     func sibling() -> any ProbabilityModel { makeSibling() }
+    var documentVectorSize: Int { model.head.inputSize }
 }
 
 /// Averages its members' probabilities (the members differ only in their training seed).
@@ -116,6 +148,19 @@ final class EnsembleModel: ProbabilityModel {
         total.scale(by: 1 / Float(members.count))
         return total
     }
+
+    func evaluate(_ documents: [TextFeatures]) -> (probabilities: Tensor, documentVectors: Tensor) {
+        var (total, vectors) = members[0].evaluate(documents)
+        for member in members.dropFirst() {
+            let (probabilities, memberVectors) = member.evaluate(documents)
+            total.add(probabilities)
+            vectors = Tensor.concatenatedColumns(vectors, memberVectors)
+        }
+        total.scale(by: 1 / Float(members.count))
+        return (total, vectors)
+    }
+
+    var documentVectorSize: Int { members.reduce(0) { $0 + $1.documentVectorSize } }
 }
 
 struct LoadVisitor: CellVisitor {
