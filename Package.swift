@@ -28,6 +28,8 @@ let package = Package(
         // The daemon's ledger (SQLite in WAL mode) and its configuration file.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // The logging API the daemon's journald handler plugs into.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // oneDNN's dnnl_sgemm: the only Debian BLAS that reaches the AVX-512 peak here with no environment
@@ -44,10 +46,13 @@ let package = Package(
         .target(name: "STMText", swiftSettings: strictSettings),
         .target(name: "STMTasks", dependencies: ["STMText", "STMModels", "STMTensor"], swiftSettings: strictSettings),
         .target(name: "STMWatcher", swiftSettings: strictSettings),
+        // libsystemd: sd_notify, the watchdog, journal writing (sd_journal_sendv) and reading.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
             name: "STMDaemon",
             dependencies: [
-                "STMWatcher", "STMTasks", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "TOMLKit", package: "TOMLKit"),
+                "STMWatcher", "STMTasks", "CSystemd", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .target(name: "STMTesting", dependencies: ["STMTensor", "STMModels"], swiftSettings: strictSettings),
@@ -55,7 +60,7 @@ let package = Package(
             name: "stmd",
             dependencies: [
                 "STMTensor", "STMModels", "STMText", "STMTasks", "STMWatcher", "STMDaemon",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -69,7 +74,11 @@ let package = Package(
             name: "StmdCLITests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(name: "STMWatcherTests", dependencies: ["STMWatcher", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(
-            name: "STMDaemonTests", dependencies: ["STMDaemon", "STMTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "STMDaemonTests",
+            dependencies: [
+                "STMDaemon", "STMTesting", "CSystemd", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(name: "STMTensorTests", dependencies: ["STMTensor", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(

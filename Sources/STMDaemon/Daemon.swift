@@ -3,6 +3,7 @@ public import STMWatcher
 import Dispatch
 import Foundation
 import Glibc
+import Logging
 
 /// Everything `stmd run` decided before the daemon starts.
 public struct DaemonSetup: Sendable {
@@ -12,10 +13,13 @@ public struct DaemonSetup: Sendable {
     public var statePath: String
     public var modelLocator: ModelLocator
     public var version: String
+    /// Reads and validates the configuration again, with the same command-line overrides (SIGHUP).
+    public var reloadConfiguration: (@Sendable () throws -> (DaemonConfiguration, String))?
 
     public init(
         roots: [String], configuration: DaemonConfiguration, configurationSource: String, statePath: String,
-        modelLocator: ModelLocator, version: String
+        modelLocator: ModelLocator, version: String,
+        reloadConfiguration: (@Sendable () throws -> (DaemonConfiguration, String))? = nil
     ) {
         self.roots = roots
         self.configuration = configuration
@@ -23,6 +27,7 @@ public struct DaemonSetup: Sendable {
         self.statePath = statePath
         self.modelLocator = modelLocator
         self.version = version
+        self.reloadConfiguration = reloadConfiguration
     }
 }
 
@@ -33,6 +38,11 @@ public struct DaemonSetup: Sendable {
 /// fails with one clear message. Then the watcher's catch-up scan, inotify events, retries that fall due and the
 /// periodic reconciliation all feed the same scheduler; the ledger's content hashes make re-submitting a file
 /// harmless. SIGTERM/SIGINT stop the watcher, let each worker finish its current document, and exit 0.
+///
+/// Under systemd (`Type=notify`) it says READY=1 once the catch-up backlog is queued, keeps STATUS= current,
+/// feeds the watchdog only while documents get finished or nothing is waiting (so a stuck worker lets it fire),
+/// reloads configuration and models on SIGHUP (RELOADING=1 … READY=1; a bad configuration is refused and the
+/// running one stays), and says STOPPING=1 on SIGTERM.
 public final class Daemon: @unchecked Sendable {
     /// Documents a worker takes at once when they are waiting: batched inference is several times faster per
     /// document, and a batch of 16 ~1 KB documents takes a few milliseconds, so an idle drop is not delayed.
@@ -46,7 +56,16 @@ public final class Daemon: @unchecked Sendable {
     let scheduler: StreamScheduler<WorkItem>
     let pipeline: DocumentPipeline
     let counters = PipelineCounters()
+    let notifier = SystemdNotifier()
+    let rate = DocumentRate()
     private let lock = NSLock()
+    private var isReady = false
+    private var stopRequested = false
+    private var lastStatus = ""
+    private var watchdogTask: Task<Void, Never>?
+    let startedClock = ContinuousClock.now
+    /// Reloads run here, one at a time, off the signal queue.
+    private let reloadQueue = DispatchQueue(label: "stmd.reload")
     private var streamRoots: [String: String] = [:]
     private var warnedRootFiles = Set<[UInt8]>()
     private var stopping = false
@@ -74,11 +93,8 @@ public final class Daemon: @unchecked Sendable {
         }
         for problem in report.failures + report.sweepProblems { log.warning("recovery: \(problem)") }
         // Every model any stream names, loaded once now so a missing or corrupt model stops the start, not a document.
-        var loaded: [String: TextClassifier] = [:]
-        let models = Set(configuration.tasks.values).union(configuration.streams.values.flatMap { $0.tasks?.values.map { $0 } ?? [] })
-        for model in models.sorted() {
-            loaded[model] = try TextClassifier(directory: try setup.modelLocator.locate(model))
-        }
+        let loaded = try Self.loadModels(for: configuration, locator: setup.modelLocator)
+        try Self.checkWritable(roots: setup.roots, output: configuration.output)
         for (name, override) in configuration.streams.sorted(by: { $0.key < $1.key })
         where override.settleDelay != nil || override.maximumWait != nil {
             // The watcher runs one settle state machine for every root; per-stream timing is not applied yet.
@@ -91,7 +107,7 @@ public final class Daemon: @unchecked Sendable {
         settings.forcePolling = configuration.poll
         settings.pollInterval = configuration.pollInterval
         #if DEBUG
-        settings.faultHooks = try WatcherFaultHooks.fromEnvironment()
+        settings.faultHooks = try WatcherFaultHooks(specification: PipelineFaultHooks.fromEnvironment().remainder)
         #endif
         watcher = try InboxWatcher(roots: setup.roots, settings: settings)
         scheduler = StreamScheduler(capacity: configuration.queueCapacity)
@@ -107,13 +123,19 @@ public final class Daemon: @unchecked Sendable {
     /// Runs until SIGTERM or SIGINT; returns the exit status.
     public func run() async -> Int32 {
         let (stopSignals, stopContinuation) = AsyncStream<Void>.makeStream()
-        let signals = SignalHandling { [log] signal in
+        let signals = SignalHandling { [self] signal in
             switch signal {
             case .terminate, .interrupt:
+                let first = lock.withLock {
+                    defer { stopRequested = true }
+                    return !stopRequested
+                }
+                guard first else { return }
+                notifier.stopping(status: "stopping: finishing the documents in progress")
                 log.notice("stopping (\(signal == .terminate ? "SIGTERM" : "SIGINT"))")
                 stopContinuation.yield()
             case .hangUp:
-                log.notice("SIGHUP: reloading is not supported yet; the configuration stays as it is")
+                reloadQueue.async { self.reload() }
             }
         }
         defer { signals.cancel() }
@@ -141,7 +163,10 @@ public final class Daemon: @unchecked Sendable {
         let housekeeping = Task { await self.housekeeping() }
         var iterator = stopSignals.makeAsyncIterator()
         _ = await iterator.next()
-        lock.withLock { stopping = true }
+        lock.withLock {
+            stopping = true
+            watchdogTask?.cancel()
+        }
         watcher.stop()
         events.cancel()
         housekeeping.cancel()
@@ -150,7 +175,7 @@ public final class Daemon: @unchecked Sendable {
         pipeline.finishGroupCommit()
         writeStatus()
         let totals = counters.snapshot
-        log.notice("stopped: \(totals.published) documents annotated, \(totals.failed) failed since start")
+        log.event(.stopped, .notice, "stopped: \(totals.published) documents annotated, \(totals.failed) failed since start")
         return 0
     }
 
@@ -186,9 +211,15 @@ public final class Daemon: @unchecked Sendable {
                 let first = lock.withLock { warnedRootFiles.insert(Array(root.utf8) + [0] + name).inserted }
                 if first { log.warning("\(root)/\(InputName(bytes: name).name): a file directly in an inbox root is not a document; put it in a stream folder") }
             case .overflow(let root):
-                log.warning("\(root): the kernel's inotify queue overflowed; rescanning")
+                log.event(.overflow, .warning, "\(root): the kernel's inotify queue overflowed; rescanning", metadata: ["root": .string(root)])
+            case .catchUpComplete:
+                // After every catch-up file has passed the ledger check and is queued.
+                scanFilter.async { [self] in announceReady() }
             case .failure(let error):
-                log.error("\(error)")
+                switch error {
+                case .watchLimit, .instanceLimit: log.event(.limitReached, .error, "\(error)")
+                default: log.error("\(error)")
+                }
             }
         }
     }
@@ -206,7 +237,7 @@ public final class Daemon: @unchecked Sendable {
     /// `reconcile_interval`: a full rescan that catches anything the watcher missed, and ledger pruning.
     private func housekeeping() async {
         var lastReconcile = Date()
-        let interval = DocumentPipeline.seconds(setup.configuration.reconcileInterval)
+        let interval = DocumentPipeline.seconds(pipeline.configuration.reconcileInterval)
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
             if Task.isCancelled { return }
@@ -223,12 +254,42 @@ public final class Daemon: @unchecked Sendable {
                 lastReconcile = Date()
                 log.debug("reconciliation: rescanning every stream")
                 watcher.rescan()
+                let configuration = pipeline.configuration
                 let retention = RetentionPolicy(
-                    maximumAge: Double(setup.configuration.retention.days) * 86_400,
-                    maximumMissingPerStream: setup.configuration.retention.maxRowsPerStream)
+                    maximumAge: Double(configuration.retention.days) * 86_400,
+                    maximumMissingPerStream: configuration.retention.maxRowsPerStream)
                 _ = try? ledger.prune(retention: retention)
             }
+            rate.record(finished: scheduler.progress.finished)
             writeStatus()
+            publishStatus()
+        }
+    }
+
+    /// Marks the daemon ready; true the first time.
+    func lock(setReady: Bool) -> Bool {
+        lock.withLock {
+            defer { isReady = true }
+            return !isReady
+        }
+    }
+
+    var isReadyNow: Bool { lock.withLock { isReady } }
+
+    var streamCount: Int { lock.withLock { streamRoots.count } }
+
+    /// Stores `line` as the last status sent; true when it differs from the previous one.
+    func swapStatus(_ line: String) -> Bool {
+        lock.withLock {
+            defer { lastStatus = line }
+            return lastStatus != line
+        }
+    }
+
+    func replaceWatchdogTask(_ task: Task<Void, Never>) {
+        lock.withLock {
+            watchdogTask?.cancel()
+            watchdogTask = task
         }
     }
 

@@ -15,6 +15,8 @@ public enum InboxEvent: Sendable, Hashable {
     /// The kernel dropped events for `root` (IN_Q_OVERFLOW). The watcher rescans that root by itself and
     /// reports every file present as `.document(trigger: .scan)` right after this event.
     case overflow(root: String)
+    /// The start-up catch-up scan has reported every file already present (sent once, after those events).
+    case catchUpComplete
     /// Something the daemon should log; see `WatchError` for which cases the watcher survives.
     case failure(WatchError)
 }

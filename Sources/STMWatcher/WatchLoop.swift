@@ -98,6 +98,7 @@ final class WatchLoop {
             roots[r].nextPoll = MonotonicClock.now() + pollInterval
         }
         handleDeferred()
+        continuation.yield(.catchUpComplete)
         while !control.isStopping {
             let now = MonotonicClock.now()
             var deadline = settle.nextDeadline()

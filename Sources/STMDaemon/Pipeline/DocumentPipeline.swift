@@ -1,19 +1,25 @@
+public import Logging
 public import STMTasks
 import Foundation
+import Glibc
 
 /// The work of one document, run on a worker thread: read it safely, skip it when this exact content already
 /// has its output, annotate it, and publish the output through the crash-safe protocol (temporary file →
 /// ledger commit → rename → mark). Bad input gets an error output; a transient failure is retried with backoff.
 /// The input file is never modified.
 public final class DocumentPipeline: @unchecked Sendable {
-    public let configuration: DaemonConfiguration
     let ledger: Ledger
     let writer: OutputWriter
     let log: DaemonLog
     let version: String
-    /// Every configured model, loaded once; workers take siblings sharing the weights.
-    let models: [String: TextClassifier]
+    /// The configuration and every configured model (loaded once; workers take siblings sharing the weights),
+    /// swapped whole by a reload. `generation` tells workers to drop the annotators of an older set.
+    private var current: (configuration: DaemonConfiguration, models: [String: TextClassifier], generation: Int)
     private let modelsLock = NSLock()
+    #if DEBUG
+        /// `STMD_FAULTS=hang-worker:GLOB`: a worker that takes a matching document never returns from it.
+        let hangingNames: [String]
+    #endif
     let counters: PipelineCounters
     /// The group commit (nil: every output is committed on its own, as tests of single documents want).
     private var committer: OutputCommitter?
@@ -22,13 +28,24 @@ public final class DocumentPipeline: @unchecked Sendable {
         configuration: DaemonConfiguration, ledger: Ledger, writer: OutputWriter, log: DaemonLog, version: String,
         models: [String: TextClassifier], counters: PipelineCounters
     ) {
-        self.configuration = configuration
+        self.current = (configuration, models, 0)
         self.ledger = ledger
         self.writer = writer
         self.log = log
         self.version = version
-        self.models = models
         self.counters = counters
+        #if DEBUG
+            hangingNames = PipelineFaultHooks.fromEnvironment().hangingNames
+        #endif
+    }
+
+    public var configuration: DaemonConfiguration { modelsLock.withLock { current.configuration } }
+    var models: [String: TextClassifier] { modelsLock.withLock { current.models } }
+
+    /// A reload: documents taken from now on use `configuration` and `models`; one in progress finishes with
+    /// what it started with.
+    public func replace(configuration: DaemonConfiguration, models: [String: TextClassifier]) {
+        modelsLock.withLock { current = (configuration, models, current.generation + 1) }
     }
 
     public enum Outcome: Equatable, Sendable {
@@ -45,6 +62,7 @@ public final class DocumentPipeline: @unchecked Sendable {
     /// Per worker thread: the models it has loaded, by task set (a worker loads each model once).
     public final class WorkerState {
         var annotators: [String: DocumentAnnotator] = [:]
+        var generation = 0
         public init() {}
     }
 
@@ -62,6 +80,12 @@ public final class DocumentPipeline: @unchecked Sendable {
         var outcomes = [Outcome](repeating: .skipped(reason: "pending"), count: batch.count)
         var ready: [ReadyDocument] = []
         for (index, entry) in batch.enumerated() {
+            #if DEBUG
+                if PipelineFaultHooks.matches(entry.item.location.name, hangingNames) {
+                    log.warning("fault hook: worker hangs on \(Self.display(entry.item.path))")
+                    while true { sleep(3600) }
+                }
+            #endif
             switch readDocument(entry.item, state: state) {
             case .finished(let outcome): outcomes[index] = outcome
             case .ready(var document):
@@ -153,12 +177,15 @@ public final class DocumentPipeline: @unchecked Sendable {
         }
         let content = ContentIdentity(
             sha256: hash, size: Int64(contents.count), modificationTime: document.hint.modificationTime)
+        let entry = DocumentLogEntry(
+            annotation: annotation, stream: location.stream, relativePath: InputName(bytes: location.relativePath).name,
+            display: display)
         do {
             if let committer {
                 let prepared = try writer.prepare(json: json, for: location, kind: .annotation)
                 committer.submit(OutputCommitter.Pending(
                     output: CommittedOutput(prepared: prepared, content: content, modelVersions: annotation.models),
-                    display: display, done: done))
+                    display: display, entry: entry, done: done))
                 return .handedOff
             }
             try publish(json: json, location: location, kind: .annotation, content: content, modelVersions: annotation.models, error: nil)
@@ -170,7 +197,7 @@ public final class DocumentPipeline: @unchecked Sendable {
             return .retryLater
         }
         counters.published()
-        log.debug("\(display): annotated")
+        log.log(log.documentLevel, entry.message, metadata: entry.metadata)
         return .published
     }
 
@@ -216,7 +243,7 @@ public final class DocumentPipeline: @unchecked Sendable {
                 return .retryLater
             }
         }
-        log.warning("\(display): \(error)")
+        log.event(.documentFailed, .warning, "\(display): \(error)", metadata: Self.failureMetadata(location, error))
         counters.failed()
         if case .move(let directory) = configuration.failed {
             switch FailedFileMover(directory: directory).move(location) {
@@ -248,6 +275,11 @@ public final class DocumentPipeline: @unchecked Sendable {
     }
 
     private func annotator(for tasks: [String: String], state: WorkerState) throws -> DocumentAnnotator {
+        let (models, generation) = modelsLock.withLock { (current.models, current.generation) }
+        if state.generation != generation {
+            state.annotators.removeAll()
+            state.generation = generation
+        }
         let key = tasks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         if let existing = state.annotators[key] { return existing }
         var loaded: [(name: String, classifier: TextClassifier)] = []
@@ -300,6 +332,13 @@ public final class DocumentPipeline: @unchecked Sendable {
         return text
     }
 
+    static func failureMetadata(_ location: DocumentLocation, _ error: DocumentReadError) -> Logger.Metadata {
+        [
+            "stream": .string(location.stream), "file": .string(InputName(bytes: location.relativePath).name),
+            "error": .string(error.code),
+        ]
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
@@ -334,7 +373,7 @@ extension DocumentPipeline {
 
     private func handleRejected(_ error: DocumentReadError, item: WorkItem) -> Outcome {
         let location = item.location
-        log.warning("\(Self.display(item.path)): \(error)")
+        log.event(.documentFailed, .warning, "\(Self.display(item.path)): \(error)", metadata: Self.failureMetadata(location, error))
         counters.failed()
         let report = ErrorReport(
             stream: location.stream, name: location.name, contents: nil, error: error, attempts: 1,

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 
 /// Group commit: workers hand over outputs they have written and fsynced (`OutputWriter.prepare`), and this
 /// thread commits whatever has gathered in ONE ledger transaction, renames the batch with one folder fsync per
@@ -13,6 +14,8 @@ final class OutputCommitter: @unchecked Sendable {
     struct Pending: Sendable {
         var output: CommittedOutput
         var display: String
+        /// The document's log entry, written once its output is published.
+        var entry: DocumentLogEntry
         var done: @Sendable () -> Void
     }
 
@@ -101,7 +104,7 @@ final class OutputCommitter: @unchecked Sendable {
             } else {
                 published.append(tokens[index])
                 counters.published()
-                log.debug("\(pending.display): annotated")
+                log.log(log.documentLevel, pending.entry.message, metadata: pending.entry.metadata)
             }
         }
         do {

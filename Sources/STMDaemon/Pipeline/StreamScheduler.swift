@@ -19,6 +19,7 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
     private var cursor = 0
     private var queuedKeys = Set<String>()
     private var inProgress = Set<String>()
+    private var finished = 0
     private var overflowed = Set<String>()
     private var closed = false
     private var mutex = pthread_mutex_t()
@@ -96,7 +97,16 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
     public func finish(key: String) {
         lock()
         inProgress.remove(key)
+        finished += 1
         unlock()
+    }
+
+    /// What the watchdog needs to tell progress from a stall: items finished so far (ever growing), and whether
+    /// nothing is queued or in progress.
+    public var progress: (finished: Int, idle: Bool) {
+        lock()
+        defer { unlock() }
+        return (finished, inProgress.isEmpty && queuedKeys.isEmpty)
     }
 
     /// Streams that overflowed and have drained below half their capacity: rescan them now (each is reported once).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import STMDaemon
 import STMTasks
 import STMTensor
@@ -34,8 +35,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Worker threads (default: the configuration's, which defaults to the number of CPUs).")
     var workers: Int?
 
-    @Flag(help: "Log every document, not only problems and stream changes.")
+    @Flag(help: "Log every document on stderr too (the journal always gets one entry per document), and debug details.")
     var verbose: Bool = false
+
+    @Option(
+        name: .customLong("log-target"),
+        help: ArgumentHelp(
+            "journal (structured entries through journald's native protocol), stderr, or auto: the journal when stderr is the journal stream systemd gave us.",
+            valueName: "target"))
+    var logTarget: LogTarget = .auto
 
     @OptionGroup var search: ModelSearchOptions
 
@@ -48,24 +56,25 @@ struct RunCommand: AsyncParsableCommand {
         _ = configureThreads(reuseFreedMemory: false)
         Allocator.boundResidentMemory()
         let environment = ProcessInfo.processInfo.environment
-        var (configuration, source): (DaemonConfiguration, String)
-        do {
-            (configuration, source) = try DaemonConfiguration.load(explicitPath: config, environment: environment)
-        } catch {
-            throw CommandFailure(error.description)
-        }
-        do {
+        let (configuration, source): (DaemonConfiguration, String)
+        let log = bootstrapLog()
+        // The same reading at start and on SIGHUP: the file, then the command line's overrides, then validation.
+        let reader: @Sendable () throws -> (DaemonConfiguration, String) = { [config, inboxes, poll, workers] in
+            var (configuration, source) = try DaemonConfiguration.load(explicitPath: config, environment: environment)
             try configuration.validate(inboxRoots: inboxes)
-        } catch {
-            throw CommandFailure(error.description)
+            if poll { configuration.poll = true }
+            if let workers { configuration.workers = workers }
+            return (configuration, source)
         }
-        if poll { configuration.poll = true }
-        if let workers { configuration.workers = workers }
+        do {
+            (configuration, source) = try reader()
+        } catch {
+            throw CommandFailure(String(describing: error))
+        }
         let statePath = state ?? configuration.stateDirectory ?? StateDirectory.resolve(explicit: nil, environment: environment)
         let setup = DaemonSetup(
             roots: inboxes, configuration: configuration, configurationSource: source, statePath: statePath,
-            modelLocator: search.locator, version: StmdCommand.configuration.version)
-        let log = DaemonLog(threshold: verbose ? .debug : .info)
+            modelLocator: search.locator, version: StmdCommand.configuration.version, reloadConfiguration: reader)
         let daemon: Daemon
         do {
             daemon = try Daemon(setup: setup, log: log)
@@ -76,5 +85,20 @@ struct RunCommand: AsyncParsableCommand {
         Allocator.releaseFreeMemory()
         let status = await daemon.run()
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// swift-log's handler for the whole process: journald entries or stderr lines (`--log-target`).
+    private func bootstrapLog() -> DaemonLog {
+        let level: Logger.Level = verbose ? .debug : .info
+        let target = logTarget.resolved()
+        LoggingSystem.bootstrap { _ in
+            switch target {
+            case .journal: return JournaldLogHandler(logLevel: level)
+            default: return StderrLogHandler(logLevel: level, prefixesPriority: LogTarget.stderrWantsPriorityPrefix)
+            }
+        }
+        var logger = Logger(label: "stmd")
+        logger.logLevel = level
+        return DaemonLog(logger: logger, documentLevel: target == .journal || verbose ? .info : .debug)
     }
 }

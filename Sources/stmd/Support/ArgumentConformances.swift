@@ -1,7 +1,10 @@
 public import ArgumentParser
+public import STMDaemon
 public import STMModels
 
 // Model settings named on the command line by their raw values (`--cell lstm`, `--pooling max`).
 extension CellKind: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension WeightPrecision: ExpressibleByArgument {}
+
+extension LogTarget: ExpressibleByArgument {}

@@ -1,0 +1,48 @@
+import Glibc
+
+/// Faults for the document pipeline, from the same `STMD_FAULTS` list the watcher reads (debug builds only):
+/// - `hang-worker:GLOB` — a worker that takes a document whose name matches GLOB never returns, so tests can
+///   show that the systemd watchdog stops being fed when the pipeline stops making progress.
+///
+/// `remainder` is the list without these items, for `WatcherFaultHooks`.
+struct PipelineFaultHooks {
+    var hangingNames: [String] = []
+    var remainder = ""
+
+    init(specification: String) {
+        var rest: [Substring] = []
+        for token in specification.split(separator: ",", omittingEmptySubsequences: true) {
+            let item = token.trimmingCharacters(in: " ")
+            if item.hasPrefix("hang-worker:"), item.count > "hang-worker:".count {
+                hangingNames.append(String(item.dropFirst("hang-worker:".count)))
+            } else {
+                rest.append(item)
+            }
+        }
+        remainder = rest.joined(separator: ",")
+    }
+
+    static func fromEnvironment() -> PipelineFaultHooks {
+        #if DEBUG
+            guard let raw = getenv("STMD_FAULTS") else { return PipelineFaultHooks(specification: "") }
+            return PipelineFaultHooks(specification: String(cString: raw))
+        #else
+            return PipelineFaultHooks(specification: "")
+        #endif
+    }
+
+    static func matches(_ name: [UInt8], _ globs: [String]) -> Bool {
+        guard !globs.isEmpty else { return false }
+        let text = String(decoding: name, as: UTF8.self)
+        return globs.contains { fnmatch($0, text, 0) == 0 }
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: Character) -> Substring {
+        var slice = self
+        while slice.first == set { slice.removeFirst() }
+        while slice.last == set { slice.removeLast() }
+        return slice
+    }
+}
