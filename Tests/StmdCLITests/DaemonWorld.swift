@@ -87,14 +87,14 @@ final class DaemonWorld: Sendable {
     /// `waitUntilReady` waits for the watches.
     func start(
         poll: Bool = false, faults: String? = nil, verbose: Bool = false, shippedModels: Bool = false,
-        extra: [String] = [], user: User = .current
+        extra: [String] = [], user: User = .current, environment: [String: String] = [:]
     ) throws -> DaemonProcess {
         var arguments = ["run", "--inbox", inbox, "--state", state]
         if !shippedModels { arguments += ["--config", configPath, "--models", fixture.models] }
         if poll { arguments.append("--poll") }
         if verbose { arguments.append("--verbose") }
         arguments += extra
-        return try DaemonProcess(arguments, in: base, faults: faults, user: user)
+        return try DaemonProcess(arguments, in: base, faults: faults, user: user, environment: environment)
     }
 
     /// `stmd status --json` of this world's state: the streams by name.
@@ -138,12 +138,18 @@ final class DaemonProcess: Sendable {
 
     static let nobody = (uid: 65534, gid: 65534)
 
-    init(_ arguments: [String], in directory: String, faults: String?, user: DaemonWorld.User) throws {
+    init(
+        _ arguments: [String], in directory: String, faults: String?, user: DaemonWorld.User, environment extra: [String: String] = [:]
+    ) throws {
         var environment = Stmd.environment()
-        for key in ["CONFIGURATION_DIRECTORY", "STATE_DIRECTORY", "JOURNAL_STREAM", "STMD_FAULTS"] {
+        for key in [
+            "CONFIGURATION_DIRECTORY", "STATE_DIRECTORY", "JOURNAL_STREAM", "STMD_FAULTS", "NOTIFY_SOCKET", "WATCHDOG_USEC",
+            "WATCHDOG_PID",
+        ] {
             environment[key] = nil
         }
         if let faults { environment["STMD_FAULTS"] = faults }
+        environment.merge(extra) { _, new in new }
         let (executable, fullArguments) = try Self.command(arguments, user: user)
         process = try RunningProcess(
             executable: executable, arguments: fullArguments, environment: environment, directory: directory)

@@ -1,0 +1,154 @@
+import Foundation
+import STMTesting
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The service-manager protocol against a real datagram socket standing in for systemd (`$NOTIFY_SOCKET`), and
+/// the journal entries against a real systemd-journald (skipped where none runs; `.ci/run` starts one).
+extension DaemonTests {
+    /// READY=1 only after the streams are watched and the catch-up backlog is queued, STATUS= kept current,
+    /// WATCHDOG=1 at half of WATCHDOG_USEC while the daemon is idle or busy, STOPPING=1 on SIGTERM, exit 0.
+    @Test func notifiesReadyStatusWatchdogAndStopping() async throws {
+        let world = try DaemonWorld("notify", streams: ["news"])
+        var inputs = InputLedger()
+        let backlog = try (0..<3).map { try world.write(Self.document($0), "news", "old\($0).txt", into: &inputs) }
+        let listener = try NotifyListener(directory: world.base)
+        let daemon = try world.start(environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "1000000"])
+        let ready = try #require(await listener.first { $0["READY"] == "1" }, "no READY=1: \(listener.messages) \(daemon.log)")
+        // The catch-up scan had announced the stream before READY.
+        #expect(daemon.log.contains("info: stream news ("), "\(daemon.log)")
+        #expect(ready.message.fields["STATUS"]?.contains("1 streams") == true, "\(ready.message)")
+        // The first watchdog ping right after READY, then one every 0.5 s.
+        let firstPing = try #require(await listener.first(after: ready.index) { $0["WATCHDOG"] == "1" })
+        #expect(firstPing.message.time - ready.message.time < 0.2)
+        #expect(await Self.waitForAnnotations(backlog).isEmpty, "\(daemon.log)")
+        let fresh = try world.write(Self.document(7), "news", "new.txt", into: &inputs)
+        #expect(await Self.waitForAnnotations([fresh]).isEmpty, "\(daemon.log)")
+        // STATUS= follows the work: four documents done.
+        let status = await listener.first(after: ready.index, timeout: 10) { $0["STATUS"]?.contains("4 done") == true }
+        #expect(status != nil, "\(listener.messages)")
+        let pingsBefore = listener.messages.filter { $0.fields["WATCHDOG"] == "1" }.count
+        try await Task.sleep(for: .milliseconds(1600))
+        let pingsAfter = listener.messages.filter { $0.fields["WATCHDOG"] == "1" }.count
+        #expect(pingsAfter - pingsBefore >= 2, "an idle daemon stopped feeding the watchdog: \(listener.messages)")
+
+        let stopAt = listener.messages.count
+        let (result, seconds) = try await daemon.stop()
+        #expect(result.exitedCleanly, "\(result)")
+        #expect(seconds < 5)
+        #expect(await listener.first(after: stopAt, timeout: 2) { $0["STOPPING"] == "1" } != nil, "\(listener.messages)")
+        inputs.expectUnchanged()
+    }
+
+    /// A worker stuck on a document (the debug-only `hang-worker` fault hook) stops the watchdog pings, so systemd
+    /// would restart the service; the log says why.
+    @Test func aHungWorkerStopsTheWatchdogPings() async throws {
+        let world = try DaemonWorld("watchdog", streams: ["news"])
+        let listener = try NotifyListener(directory: world.base)
+        let daemon = try world.start(
+            faults: "hang-worker:stuck-*.txt", extra: ["--workers", "1"],
+            environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "600000"])
+        let ready = try #require(await listener.first { $0["READY"] == "1" }, "\(daemon.log)")
+        // Idle: pinged every 0.3 s.
+        try #require(await listener.first(after: ready.index + 2) { $0["WATCHDOG"] == "1" } != nil, "\(listener.messages)")
+        var inputs = InputLedger()
+        _ = try world.write(Self.document(1), "news", "stuck-1.txt", into: &inputs)
+        _ = try world.write(Self.document(2), "news", "waiting.txt", into: &inputs)
+        try #require(await daemon.waitForLog("fault hook: worker hangs"), "\(daemon.log)")
+        let hungAt = listener.messages.count
+        #expect(await daemon.waitForLog("the watchdog is not fed", timeout: 5), "\(daemon.log)")
+        try await Task.sleep(for: .milliseconds(1500))
+        let pings = listener.messages[hungAt...].filter { $0.fields["WATCHDOG"] == "1" }
+        // At most one check may have run between the worker taking the document and the log line.
+        #expect(pings.count <= 1, "pings while a worker hangs: \(pings)")
+        _ = try await daemon.kill()
+    }
+
+    /// SIGHUP: RELOADING=1 (with MONOTONIC_USEC), the configuration and models read again, READY=1; documents after
+    /// it get the new tasks. A bad configuration or a missing model is refused with a clear error, and the running
+    /// configuration stays.
+    @Test func sighupReloadsAndRefusesABadConfiguration() async throws {
+        let world = try DaemonWorld("reload", streams: ["news"])
+        let listener = try NotifyListener(directory: world.base)
+        let daemon = try world.start(environment: ["NOTIFY_SOCKET": listener.path])
+        let ready = try #require(await listener.first { $0["READY"] == "1" }, "\(daemon.log)")
+        let model = world.fixture.modelName
+        try RawFS.write("[defaults]\ntasks = { topic = \"\(model)\", again = \"\(model)\" }\n", to: world.configPath)
+        daemon.process.send(signal: SIGHUP)
+        let reloading = try #require(await listener.first(after: ready.index) { $0["RELOADING"] == "1" }, "\(listener.messages)")
+        #expect(UInt64(reloading.message.fields["MONOTONIC_USEC"] ?? "") != nil, "\(reloading.message)")
+        let readyAgain = try #require(await listener.first(after: reloading.index) { $0["READY"] == "1" }, "\(daemon.log)")
+        #expect(daemon.log.contains("notice: reloaded \(world.configPath)"), "\(daemon.log)")
+        var inputs = InputLedger()
+        let first = try world.write(Self.document(1), "news", "after-reload.txt", into: &inputs)
+        #expect(await Self.waitForAnnotations([first]).isEmpty, "\(daemon.log)")
+        let tasks = try #require(DaemonOutputs.annotation(of: first)?["tasks"] as? [String: Any])
+        #expect(Set(tasks.keys) == ["topic", "again"])
+
+        for (bad, expected) in [
+            ("[defaults]\ntaskz = 3\n", "unknown key 'defaults.taskz'"),
+            ("[defaults]\ntasks = { topic = \"no-such-model\" }\n", "no-such-model"),
+        ] {
+            try RawFS.write(bad, to: world.configPath)
+            let before = listener.messages.count
+            daemon.process.send(signal: SIGHUP)
+            #expect(await daemon.waitForLog { $0.contains("reload refused") && $0.contains(expected) }, "\(daemon.log)")
+            #expect(await listener.first(after: before) { $0["READY"] == "1" } != nil, "\(listener.messages)")
+        }
+        let second = try world.write(Self.document(2), "news", "after-refusal.txt", into: &inputs)
+        #expect(await Self.waitForAnnotations([second]).isEmpty, "\(daemon.log)")
+        let kept = try #require(DaemonOutputs.annotation(of: second)?["tasks"] as? [String: Any])
+        #expect(Set(kept.keys) == ["topic", "again"], "the refused configurations must not replace the running one")
+        _ = readyAgain
+        let (result, _) = try await daemon.stop()
+        #expect(result.exitedCleanly, "\(result)")
+    }
+
+    /// With `--log-target journal`, each document is one journal entry whose fields make `journalctl` a query
+    /// interface, and a failed document is an entry with its catalog MESSAGE_ID. Needs a running journald.
+    @Test func documentsBecomeStructuredJournalEntries() async throws {
+        guard access("/run/systemd/journal/socket", F_OK) == 0, let journalctl = findTool("journalctl") else {
+            print("skipped: no systemd-journald socket at /run/systemd/journal/socket (.ci/run starts one)")
+            return
+        }
+        let stream = "journal\(UUID().uuidString.prefix(8).lowercased())"
+        let world = try DaemonWorld("journal", streams: [stream])
+        let daemon = try world.start(extra: ["--log-target", "journal"])
+        var inputs = InputLedger()
+        let good = try world.write(Self.document(3), stream, "good.txt", into: &inputs)
+        let empty = try world.write("", stream, "empty.txt", into: &inputs)
+        #expect(await Self.waitForAnnotations([good]).isEmpty, "\(daemon.log)")
+        #expect(await eventually(timeout: Self.outputTimeout) { RawFS.exists(DaemonOutputs.errorPath(empty)) })
+        let annotation = try #require(DaemonOutputs.annotation(of: good))
+        let topic = try #require((annotation["tasks"] as? [String: Any])?["topic"] as? [String: Any])
+
+        var entries: [[String: Any]] = []
+        let found = try await eventuallyAsync(timeout: 10, interval: .milliseconds(100)) {
+            let result = try await Stmd.waitOffThePool(
+                try RunningProcess(
+                    executable: journalctl, arguments: ["-o", "json", "--no-pager", "STM_STREAM=\(stream)"],
+                    environment: Stmd.environment(), directory: world.base),
+                timeout: 20)
+            entries = try result.stdout.split(separator: "\n").map { try JSON.object($0) }
+            return entries.count >= 2
+        }
+        try #require(found, "journal entries for \(stream): \(entries)")
+        let document = try #require(entries.first { $0["STM_FILE"] as? String == "good.txt" }, "\(entries)")
+        #expect(document["SYSLOG_IDENTIFIER"] as? String == "stmd")
+        #expect(document["PRIORITY"] as? String == "6")
+        #expect(document["STM_SHA256"] as? String == DaemonOutputs.sha256(RawFS.read(good) ?? []))
+        #expect(document["STM_TOPIC"] as? String == topic["label"] as? String)
+        #expect(document["STM_TOPIC_SCORE"] as? String != nil)
+        #expect((document["CODE_FILE"] as? String)?.hasSuffix(".swift") == true)
+        #expect((document["MESSAGE"] as? String)?.contains("good.txt") == true)
+        let failure = try #require(entries.first { $0["STM_FILE"] as? String == "empty.txt" }, "\(entries)")
+        #expect(failure["MESSAGE_ID"] as? String == "bdef355cfa524dfea86c9b1b5ee37cc3")
+        #expect(failure["PRIORITY"] as? String == "4")
+        #expect(failure["STM_ERROR"] as? String == "empty")
+        let (result, _) = try await daemon.stop()
+        #expect(result.exitedCleanly, "\(result)")
+    }
+}
