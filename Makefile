@@ -3,8 +3,10 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build, the tests and the benchmarks need. libdnnl-dev: oneDNN's sgemm, the BLAS
 # (see ../shared/notes/blas-choice.md); pkg-config: SwiftPM's system-library lookups; libsqlite3-dev: GRDB (the
-# daemon's ledger); rsync: the daemon tests drop files with it.
-APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync
+# daemon's ledger); rsync: the daemon tests drop files with it; libsystemd-dev: sd_notify and the journal;
+# systemd: systemd-analyze (unit checks) and systemd-journald (the journal tests); systemd-journal-remote: journal
+# files from export-format fixtures.
+APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync libsystemd-dev systemd systemd-journal-remote
 
 .PHONY: all deps build release test demo bench bench-daemon clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
@@ -35,6 +37,7 @@ KERNEL_SUITES := KernelTests|ReferenceTests|GradientCheckTests|TrainingTests
 
 test: deps
 	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory units-check
 	$(SWIFT) test --skip-build
 	for isa in avx2 generic; do \
 	  echo "make test: kernel set $$isa"; \
@@ -122,3 +125,95 @@ torch-check: deps
 
 clean:
 	rm -rf .build
+
+## install: the release binary, models, systemd units, sysusers/tmpfiles, the message catalog, the man page, shell
+## completions and /etc/stmd/stmd.toml (an existing one is never overwritten). PREFIX=/usr/local, DESTDIR for staging.
+## As root with DESTDIR empty it also creates the user (systemd-sysusers), the inbox (systemd-tmpfiles) and updates
+## the journal catalog; then `systemctl daemon-reload && systemctl enable --now stmd` starts it.
+PREFIX ?= /usr/local
+BINDIR := $(PREFIX)/bin
+MODELDIR := $(PREFIX)/share/stmd/models
+DOCDIR := $(PREFIX)/share/doc/stmd
+MANDIR := $(PREFIX)/share/man/man1
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+# journalctl --update-catalog reads only /usr/lib/systemd/catalog, whatever the prefix.
+CATALOGDIR ?= /usr/lib/systemd/catalog
+SYSCONFDIR ?= /etc
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR := $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR := $(PREFIX)/share/fish/vendor_completions.d
+MANPAGE := .build/stmd.1
+UNITS := stmd.service stmd@.service
+SHIPPED_BUNDLES = $(patsubst Models/%/config.json,%,$(wildcard Models/*/config.json))
+
+.PHONY: install uninstall manual units-check
+
+## manual: the man page, from the command-line definitions (swift-argument-parser's generate-manual plugin).
+manual: release
+	$(SWIFT) package --allow-writing-to-directory .build plugin generate-manual --output-directory .build/manual >/dev/null
+	cp .build/manual/stmd.1 $(MANPAGE)
+
+install: release manual
+	install -Dm755 .build/release/stmd $(DESTDIR)$(BINDIR)/stmd
+	for m in $(SHIPPED_BUNDLES); do \
+	  install -d $(DESTDIR)$(MODELDIR)/$$m && install -m644 Models/$$m/* $(DESTDIR)$(MODELDIR)/$$m/ || exit 1; \
+	done
+	for u in $(UNITS); do \
+	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/$$u.in > .build/$$u && \
+	  install -Dm644 .build/$$u $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -Dm644 systemd/stmd.sysusers $(DESTDIR)$(SYSUSERSDIR)/stmd.conf
+	install -Dm644 systemd/stmd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/stmd.conf
+	install -Dm644 systemd/stmd.catalog $(DESTDIR)$(CATALOGDIR)/stmd.catalog
+	install -Dm644 $(MANPAGE) $(DESTDIR)$(MANDIR)/stmd.1
+	install -Dm644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -Dm644 docs/ANNOTATION.md $(DESTDIR)$(DOCDIR)/ANNOTATION.md
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	.build/release/stmd --generate-completion-script bash > $(DESTDIR)$(BASHCOMPDIR)/stmd
+	.build/release/stmd --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_stmd
+	.build/release/stmd --generate-completion-script fish > $(DESTDIR)$(FISHCOMPDIR)/stmd.fish
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/stmd/stmd.toml ]; then \
+	  echo "make install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/stmd/stmd.toml (the shipped one is etc/stmd/stmd.toml)"; \
+	else install -Dm644 etc/stmd/stmd.toml $(DESTDIR)$(SYSCONFDIR)/stmd/stmd.toml; fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ]; then \
+	  systemd-sysusers $(SYSUSERSDIR)/stmd.conf && \
+	  systemd-tmpfiles --create $(TMPFILESDIR)/stmd.conf && \
+	  journalctl --update-catalog && \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	fi
+	@echo "make install: done; start it with: systemctl enable --now stmd"
+
+## uninstall: removes what install put in place; keeps the state (/var/lib/stmd), the inbox, the stmd user, and an
+## edited /etc/stmd/stmd.toml.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/stmd $(DESTDIR)$(MANDIR)/stmd.1
+	rm -rf $(DESTDIR)$(MODELDIR) $(DESTDIR)$(DOCDIR)
+	rmdir $(DESTDIR)$(PREFIX)/share/stmd 2>/dev/null || true
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/stmd.conf $(DESTDIR)$(TMPFILESDIR)/stmd.conf $(DESTDIR)$(CATALOGDIR)/stmd.catalog
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/stmd $(DESTDIR)$(ZSHCOMPDIR)/_stmd $(DESTDIR)$(FISHCOMPDIR)/stmd.fish
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/stmd/stmd.toml ] && cmp -s etc/stmd/stmd.toml $(DESTDIR)$(SYSCONFDIR)/stmd/stmd.toml; then \
+	  rm -f $(DESTDIR)$(SYSCONFDIR)/stmd/stmd.toml; rmdir $(DESTDIR)$(SYSCONFDIR)/stmd 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/stmd/stmd.toml ]; then \
+	  echo "make uninstall: keeping the edited $(DESTDIR)$(SYSCONFDIR)/stmd/stmd.toml"; fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ]; then journalctl --update-catalog; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; fi
+
+## units-check: the units exactly as `make install` renders them (the binary path aside: the debug build stands in
+## for the installed one, since verify needs an executable there) through systemd-analyze: `verify` must print
+## nothing (it exits 0 even on typos) and `security --offline` must rate the exposure ≤ 2.0.
+units-check:
+	@mkdir -p .build/units
+	@for u in $(UNITS); do \
+	  sed -e 's|@BINDIR@|$(CURDIR)/.build/debug|g' -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/$$u.in > .build/units/$$u || exit 1; \
+	done
+	@cp .build/units/stmd@.service .build/units/stmd@srv-stmd-inbox.service
+	@for u in stmd.service stmd@srv-stmd-inbox.service; do \
+	  out=$$(cd .build/units && systemd-analyze verify --man=no ./$$u 2>&1); \
+	  if [ -n "$$out" ]; then echo "units-check: systemd-analyze verify $$u printed:"; echo "$$out"; exit 1; fi; \
+	  score=$$(cd .build/units && systemd-analyze security --offline=true ./$$u 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'); \
+	  awk -v s="$$score" 'BEGIN { exit !(s != "" && s + 0 <= 2.0) }' || { echo "units-check: $$u exposure '$$score' > 2.0"; exit 1; }; \
+	  echo "units-check: $$u: verify printed nothing; exposure $$score"; \
+	done

@@ -76,11 +76,11 @@ extension DaemonTests {
         try DaemonOutputs.expectAnnotation(of: hidden, stream: "news")
         try DaemonOutputs.expectAnnotation(of: visible, stream: "news")
         // The log line follows the output's publication: wait for it too.
-        #expect(await daemon.waitForLog("hidden-1.txt: annotated"), "\(daemon.log)")
+        #expect(await daemon.waitForLog("hidden-1.txt: topic "), "\(daemon.log)")
         let log = daemon.log
         let reconciliation = try #require(log.range(of: "reconciliation: rescanning every stream"), "\(log)")
-        let hiddenDone = try #require(log.range(of: "hidden-1.txt: annotated"), "\(log)")
-        let visibleDone = try #require(log.range(of: "visible.txt: annotated"), "\(log)")
+        let hiddenDone = try #require(log.range(of: "hidden-1.txt: topic "), "\(log)")
+        let visibleDone = try #require(log.range(of: "visible.txt: topic "), "\(log)")
         #expect(
             reconciliation.lowerBound < hiddenDone.lowerBound, "the hidden file was annotated before any reconciliation"
         )
