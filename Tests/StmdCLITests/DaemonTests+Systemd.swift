@@ -151,4 +151,35 @@ extension DaemonTests {
         let (result, _) = try await daemon.stop()
         #expect(result.exitedCleanly, "\(result)")
     }
+
+    /// An inbox on a read-only file system — what systemd's ProtectSystem=strict makes of every path missing from
+    /// ReadWritePaths= — stops the start with an error naming that setting. The test makes one with a read-only
+    /// bind mount (root only; skipped otherwise).
+    @Test func aReadOnlyInboxIsAStartupErrorNamingReadWritePaths() async throws {
+        let world = try DaemonWorld("readonly", streams: ["news"])
+        guard geteuid() == 0, let mount = findTool("mount"), let umount = findTool("umount") else {
+            print("skipped: a read-only bind mount needs root and mount(8)")
+            return
+        }
+        func run(_ tool: String, _ arguments: [String]) async throws -> Bool {
+            let result = try await Stmd.waitOffThePool(
+                try RunningProcess(executable: tool, arguments: arguments, environment: Stmd.environment(), directory: world.base),
+                timeout: 20)
+            return result.exitedCleanly
+        }
+        guard try await run(mount, ["--bind", world.inbox, world.inbox]) else {
+            print("skipped: bind mounts are not permitted here")
+            return
+        }
+        defer { _ = try? RunningProcess(executable: umount, arguments: [world.inbox], environment: Stmd.environment(), directory: world.base).waitForExit(timeout: 20) }
+        guard try await run(mount, ["-o", "remount,bind,ro", world.inbox]) else {
+            print("skipped: read-only remounts are not permitted here")
+            return
+        }
+        let daemon = try world.start()
+        let result = try await daemon.exit()
+        #expect(!result.exitedCleanly)
+        #expect(result.stderr.contains("\(world.inbox) is read-only for stmd"), "\(result.stderr)")
+        #expect(result.stderr.contains("ReadWritePaths="), "\(result.stderr)")
+    }
 }
