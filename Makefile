@@ -152,7 +152,8 @@ SHIPPED_BUNDLES = $(patsubst Models/%/config.json,%,$(wildcard Models/*/config.j
 
 ## manual: the man page, from the command-line definitions (swift-argument-parser's generate-manual plugin).
 manual: release
-	$(SWIFT) package --allow-writing-to-directory .build plugin generate-manual --output-directory .build/manual >/dev/null
+	mkdir -p .build/manual
+	$(SWIFT) package --allow-writing-to-directory .build/manual generate-manual --output-directory .build/manual >/dev/null
 	cp .build/manual/stmd.1 $(MANPAGE)
 
 install: release manual
@@ -217,3 +218,10 @@ units-check:
 	  awk -v s="$$score" 'BEGIN { exit !(s != "" && s + 0 <= 2.0) }' || { echo "units-check: $$u exposure '$$score' > 2.0"; exit 1; }; \
 	  echo "units-check: $$u: verify printed nothing; exposure $$score"; \
 	done
+	@rm -rf .build/catalog-root && mkdir -p .build/catalog-root/usr/lib/systemd/catalog
+	@cp systemd/stmd.catalog .build/catalog-root/usr/lib/systemd/catalog/
+	@journalctl --root=.build/catalog-root --update-catalog
+	@entries=$$(journalctl --root=.build/catalog-root --list-catalog | grep -c ' stmd: '); \
+	  expected=$$(grep -c '^-- ' systemd/stmd.catalog); \
+	  [ "$$entries" -eq "$$expected" ] || { echo "units-check: journalctl parsed $$entries of $$expected catalog entries"; exit 1; }; \
+	  echo "units-check: systemd/stmd.catalog: journalctl reads all $$entries entries"

@@ -45,7 +45,14 @@ def one_run(stmd, documents, timeout):
         except socket.timeout:
             pass
         process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            trace = subprocess.run(["gdb", "-p", str(process.pid), "-batch", "-ex", "thread apply all bt"],
+                                   capture_output=True, text=True).stdout
+            process.kill()
+            _, stderr = process.communicate()
+            sys.exit(f"stmd did not stop within 30 s of SIGTERM; stderr:\n{stderr.decode()}\nthreads:\n{trace}")
         listener.close()
         if ready is None:
             sys.exit(f"no READY=1 within {timeout} s; stderr:\n{stderr.decode()}")

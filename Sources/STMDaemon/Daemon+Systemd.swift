@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 import Logging
-public import STMTasks
+import STMTasks
 
 /// The daemon's side of the service manager: readiness, status, watchdog, reload.
 extension Daemon {

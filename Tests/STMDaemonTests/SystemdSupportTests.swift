@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import STMTasks
 import Testing
@@ -104,5 +105,17 @@ struct SystemdSupportTests {
     @Test func notifyValuesStayOnOneLine() {
         #expect(SystemdNotifier.singleLine("a\nb") == "a b")
         #expect(SystemdNotifier.singleLine("plain") == "plain")
+    }
+
+    /// Every MESSAGE_ID the daemon logs has a catalog entry, and the catalog has no entry for an unknown ID.
+    @Test func theCatalogExplainsEveryMessageID() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let catalog = try String(contentsOf: repository.appendingPathComponent("systemd/stmd.catalog"), encoding: .utf8)
+        let ids = Set(catalog.split(separator: "\n").filter { $0.hasPrefix("-- ") }.map { String($0.dropFirst(3)) })
+        #expect(ids == Set(MessageID.allCases.map(\.rawValue)))
+        for id in MessageID.allCases {
+            #expect(id.rawValue.count == 32 && id.rawValue.allSatisfy(\.isHexDigit), "\(id)")
+        }
     }
 }
