@@ -44,17 +44,19 @@ let package = Package(
         .target(name: "STMText", swiftSettings: strictSettings),
         .target(name: "STMTasks", dependencies: ["STMText", "STMModels", "STMTensor"], swiftSettings: strictSettings),
         .target(name: "STMWatcher", swiftSettings: strictSettings),
+        // Per-stream short-term memory (issue 6): state, window, statistics, drift. Pure values; the daemon persists them.
+        .target(name: "STMMemory", dependencies: ["STMTasks"], swiftSettings: strictSettings),
         .target(
             name: "STMDaemon",
             dependencies: [
-                "STMWatcher", "STMTasks", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "TOMLKit", package: "TOMLKit"),
+                "STMWatcher", "STMTasks", "STMMemory", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strictSettings),
         .target(name: "STMTesting", dependencies: ["STMTensor", "STMModels"], swiftSettings: strictSettings),
         .executableTarget(
             name: "stmd",
             dependencies: [
-                "STMTensor", "STMModels", "STMText", "STMTasks", "STMWatcher", "STMDaemon",
+                "STMTensor", "STMModels", "STMText", "STMTasks", "STMWatcher", "STMDaemon", "STMMemory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -67,6 +69,7 @@ let package = Package(
             name: "STMTasksTests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "StmdCLITests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "STMMemoryTests", dependencies: ["STMMemory", "STMTasks"], swiftSettings: strictSettings),
         .testTarget(name: "STMWatcherTests", dependencies: ["STMWatcher", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "STMDaemonTests", dependencies: ["STMDaemon", "STMTesting", .product(name: "GRDB", package: "GRDB.swift")],
