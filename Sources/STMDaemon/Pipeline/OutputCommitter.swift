@@ -13,6 +13,8 @@ final class OutputCommitter: @unchecked Sendable {
     struct Pending: Sendable {
         var output: CommittedOutput
         var display: String
+        /// The end of the document's log line (its memory: novelty, drift).
+        var note: String = ""
         var done: @Sendable () -> Void
     }
 
@@ -101,7 +103,7 @@ final class OutputCommitter: @unchecked Sendable {
             } else {
                 published.append(tokens[index])
                 counters.published()
-                log.debug("\(pending.display): annotated")
+                log.debug("\(pending.display): annotated\(pending.note)")
             }
         }
         do {
