@@ -143,4 +143,44 @@ extension DaemonTests {
         try await Self.stopCleanly(daemon, world)
         inputs.expectUnchanged()
     }
+
+    /// `stmd annotate --stream`: files annotated in a stream's memory kept in `--state`, across invocations; with a
+    /// daemon holding the folder, a read-write annotate is refused and `--read-only` reads the daemon's memory.
+    @Test func annotateInAStreamContextKeepsItsStateInTheStateFolder() async throws {
+        let world = try DaemonWorld("memory-annotate", streams: ["s"])
+        let model = ["--models", world.fixture.models, "--task", "topic=\(world.fixture.modelName)"]
+        let files = try (0..<3).map { index -> String in
+            let path = world.outside + "/n\(index).txt"
+            try RawFS.write(Self.document(index), to: path)
+            return path
+        }
+        let first = try await DaemonProcess.runStmd(
+            ["annotate", "--stream", "s", "--state", world.state] + model + Array(files.prefix(2)), in: world.base)
+        try #require(first.exitedCleanly, "\(first)")
+        let firstMemory = try first.stdoutLines.map { try JSON.dictionary(try JSON.object($0), "memory") }
+        #expect(firstMemory.map { $0["sequence"] as? Int } == [1, 2])
+        let second = try await DaemonProcess.runStmd(
+            ["annotate", "--stream", "s", "--state", world.state] + model + [files[2]], in: world.base)
+        try #require(second.exitedCleanly, "\(second)")
+        let memory = try JSON.dictionary(try JSON.object(second.stdout), "memory")
+        #expect(memory["sequence"] as? Int == 3, "the second invocation continues the stream: \(memory)")
+        #expect(memory["window"] as? Int == 2)
+
+        let daemon = try world.start()
+        #expect(await daemon.waitUntilReady(streams: ["s"]))
+        let refused = try await DaemonProcess.runStmd(
+            ["annotate", "--stream", "s", "--state", world.state] + model + [files[0]], in: world.base)
+        #expect(!refused.exitedCleanly && refused.stderr.contains("--read-only"), "\(refused)")
+        let readOnly = try await DaemonProcess.runStmd(
+            ["annotate", "--stream", "s", "--state", world.state, "--read-only"] + model + [files[0]], in: world.base)
+        try #require(readOnly.exitedCleanly, "\(readOnly)")
+        let readMemory = try JSON.dictionary(try JSON.object(readOnly.stdout), "memory")
+        #expect(readMemory["sequence"] as? Int == 4)
+        #expect(readMemory["near_duplicate"] as? Bool == true, "n0.txt is in the window: \(readMemory)")
+        #expect(try await Self.memoryShow(world, "s")["documents"] as? Int == 3, "--read-only changed nothing")
+        try await Self.stopCleanly(daemon, world)
+
+        let misuse = try await DaemonProcess.runStmd(["annotate", "--read-only"] + model + [files[0]], in: world.base)
+        #expect(!misuse.exitedCleanly && misuse.stderr.contains("--stream"), "\(misuse)")
+    }
 }

@@ -64,6 +64,12 @@ extension Ledger {
             arguments: [update.stream, update.firstKeptSequence, update.oldestKeptTime])
     }
 
+    /// Stores a memory change on its own (`stmd annotate --stream`, which has no ledger rows), in one transaction.
+    public func storeMemory(_ update: MemoryUpdate, now: Date = Date()) throws {
+        let time = now.timeIntervalSince1970
+        try write { db in try Self.store(update, in: db, now: time) }
+    }
+
     /// The stream's stored memory, nil when it has none.
     public func loadMemory(stream: String) throws -> StoredStreamMemory? {
         try read { db in
