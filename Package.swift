@@ -48,10 +48,12 @@ let package = Package(
         .target(name: "STMWatcher", swiftSettings: strictSettings),
         // libsystemd: sd_notify, the watchdog, journal writing (sd_journal_sendv) and reading.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // Per-stream short-term memory (issue 6): state, window, statistics, drift. Pure values; the daemon persists them.
+        .target(name: "STMMemory", dependencies: ["STMTasks"], swiftSettings: strictSettings),
         .target(
             name: "STMDaemon",
             dependencies: [
-                "STMWatcher", "STMTasks", "CSystemd", .product(name: "GRDB", package: "GRDB.swift"),
+                "STMWatcher", "STMTasks", "STMMemory", "CSystemd", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
@@ -59,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "stmd",
             dependencies: [
-                "STMTensor", "STMModels", "STMText", "STMTasks", "STMWatcher", "STMDaemon",
+                "STMTensor", "STMModels", "STMText", "STMTasks", "STMWatcher", "STMDaemon", "STMMemory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -72,6 +74,7 @@ let package = Package(
             name: "STMTasksTests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "StmdCLITests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "STMMemoryTests", dependencies: ["STMMemory", "STMTasks"], swiftSettings: strictSettings),
         .testTarget(name: "STMWatcherTests", dependencies: ["STMWatcher", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "STMDaemonTests",

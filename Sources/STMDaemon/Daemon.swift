@@ -114,6 +114,9 @@ public final class Daemon: @unchecked Sendable {
         pipeline = DocumentPipeline(
             configuration: configuration, ledger: ledger, writer: writer, log: log, version: setup.version,
             models: loaded, counters: counters)
+        if configuration.memory.enabled {
+            pipeline.memory = StreamMemoryEngine(ledger: ledger, configuration: configuration.memory)
+        }
         log.info(
             "stmd \(setup.version): inboxes \(setup.roots.joined(separator: ", ")); configuration: \(setup.configurationSource); "
                 + "state \(setup.statePath); models \(loaded.keys.sorted().joined(separator: ", ")); "
@@ -143,10 +146,12 @@ public final class Daemon: @unchecked Sendable {
         let workers = WorkerThreads(count: max(1, setup.configuration.workers), name: "stmd-worker") { [scheduler, pipeline] _ in
             let state = DocumentPipeline.WorkerState()
             while true {
-                let taken = scheduler.next(maximum: Daemon.batchSize)
+                // Numbered, so each stream's memory steps run in the order its documents were taken.
+                let taken = scheduler.nextNumbered(maximum: Daemon.batchSize)
                 if taken.isEmpty { return }
                 pipeline.process(
-                    batch: taken.map { entry in (entry.item, { scheduler.finish(key: entry.key) }) }, state: state)
+                    batch: taken.map { entry in (entry.item.numbered(entry.ticket), { scheduler.finish(key: entry.key) }) },
+                    state: state)
             }
         }
         do {

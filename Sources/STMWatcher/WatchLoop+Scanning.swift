@@ -134,10 +134,19 @@ extension WatchLoop {
             guard addStream(r, name) else { continue }
             let polling = roots[r].isPolling
             var seenFiles = Set<StreamPath>()
+            var found: [(location: StreamPath, status: FileStatus)] = []
             let folders = walk(r, stream: name, from: [], watch: !polling) { location, status in
                 seenFiles.insert(location)
-                self.report(location, status, .scan, force: true, now: now)
+                found.append((location, status))
             }
+            // A stream's backlog is reported in (mtime, name) order, the order its files arrived in, so stream memory
+            // sees a catch-up after downtime as it would have seen the files live.
+            found.sort { lhs, rhs in
+                lhs.status.modificationTime != rhs.status.modificationTime
+                    ? lhs.status.modificationTime < rhs.status.modificationTime
+                    : lhs.location.relative.lexicographicallyPrecedes(rhs.location.relative)
+            }
+            for (location, status) in found { report(location, status, .scan, force: true, now: now) }
             guard let folders else { return }
             if polling {
                 let inStream = { (location: StreamPath) in location.stream == name }

@@ -170,6 +170,7 @@ extension DaemonTests {
             var written = try #require(outputs[name], "no output for \(name)")
             written["stream"] = nil
             written["daemon"] = nil
+            written["memory"] = nil
             guard try JSON.stableText(written) != JSON.stableText(expected) else { continue }
             differing.append(name)
             // Beyond the probabilities' last digits (and so, in a near tie, the label), the objects must be the same:
@@ -186,6 +187,12 @@ extension DaemonTests {
         #expect(
             differing.isEmpty,
             "\(differing.count) of \(total) differ (largest gap \(largestScoreGap)): \(differing.prefix(5))")
+
+        // Memory counted every document exactly once, SIGKILLs and all.
+        for stream in streams {
+            let memory = try await Self.memoryShow(world, stream)
+            #expect(memory["documents"] as? Int == perStream, "\(stream): memory counted \(memory["documents"] ?? "nil")")
+        }
 
         // The ledger agrees.
         let status = try await world.status()

@@ -18,7 +18,7 @@ struct ConfigurationParser {
     static let globalKeys = [
         "state_directory", "workers", "settle_delay", "maximum_wait", "max_file_size", "queue_capacity",
         "reconcile_interval", "poll", "poll_interval", "ignore", "output", "output_root", "failed", "failed_directory",
-        "retry", "retention", "defaults", "streams",
+        "retry", "retention", "memory", "defaults", "streams",
     ]
     static let streamKeys = ["enabled", "tasks", "settle_delay", "maximum_wait", "max_file_size", "ignore"]
 
@@ -70,6 +70,9 @@ struct ConfigurationParser {
         }
         if var retentionTable = subtable("retention", in: &table) {
             configuration.retention = retention(&retentionTable)
+        }
+        if var memoryTable = subtable("memory", in: &table) {
+            configuration.memory = memory(&memoryTable)
         }
         if var defaultsTable = subtable("defaults", in: &table) {
             configuration.tasks = tasks(in: &defaultsTable, key: "tasks") ?? configuration.tasks

@@ -43,6 +43,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var retry: RetryPolicy
     /// `[retention]`: pruning of old ledger rows.
     public var retention: RetentionPolicy
+    /// `[memory]`: per-stream short-term memory.
+    public var memory: MemoryConfiguration
     /// `[defaults] tasks`: task name → model name for every stream without its own `tasks`.
     public var tasks: [String: String]
     /// `[streams.<name>]`: per-stream overrides, by stream (folder) name.
@@ -64,6 +66,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         failed = .errorFile
         retry = RetryPolicy()
         retention = RetentionPolicy()
+        memory = MemoryConfiguration()
         tasks = Self.builtInTasks
         streams = [:]
     }

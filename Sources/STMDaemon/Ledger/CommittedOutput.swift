@@ -7,11 +7,15 @@ public struct CommittedOutput: Sendable, Equatable {
     public var modelVersions: [String: String]
     /// The reason, for an error output (`prepared.kind == .error`); it becomes the row's `lastError`.
     public var error: String?
+    /// The document's change to its stream's memory, stored in the same transaction (nil: memory off, or an
+    /// error output).
+    public var memory: MemoryUpdate?
 
     public init(
         prepared: PreparedOutput, content: ContentIdentity, modelVersions: [String: String] = [:],
-        error: String? = nil
+        error: String? = nil, memory: MemoryUpdate? = nil
     ) {
+        self.memory = memory
         self.prepared = prepared
         self.content = content
         self.modelVersions = modelVersions

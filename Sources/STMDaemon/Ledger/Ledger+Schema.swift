@@ -43,6 +43,9 @@ extension Ledger {
                     CREATE INDEX document_by_sha256 ON document (sha256);
                     """)
         }
+        migrator.registerMigration("v2 stream memory") { db in
+            try db.execute(sql: Ledger.memorySchema)
+        }
         return migrator
     }
 

@@ -45,6 +45,7 @@ extension Ledger {
                         Data(prepared.json), versions, output.error, time, time,
                     ])
                 guard let row else { throw DatabaseError(message: "INSERT … RETURNING returned no row") }
+                if let memory = output.memory { try Self.store(memory, in: db, now: time) }
                 return CommitToken(id: row["id"], generation: row["generation"])
             }
         }

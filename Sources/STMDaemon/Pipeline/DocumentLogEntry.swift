@@ -4,8 +4,10 @@ public import STMTasks
 /// The one log entry per processed document: a short human line plus journal fields that make the journal a
 /// query interface — `journalctl -u stmd STM_STREAM=reviews STM_SENTIMENT=negative`.
 ///
-/// Fields (as journal names): `STM_STREAM`, `STM_FILE` (the path inside the stream), `STM_SHA256`, and per task
-/// `STM_<TASK>` (the label) and `STM_<TASK>_SCORE` (its probability, 3 decimals).
+/// Fields (as journal names): `STM_STREAM`, `STM_FILE` (the path inside the stream), `STM_SHA256`, per task
+/// `STM_<TASK>` (the label) and `STM_<TASK>_SCORE` (its probability, 3 decimals), and with stream memory
+/// `STM_NOVELTY`, `STM_NEAR_DUPLICATE` (0/1), `STM_DRIFT` (`none` or the detectors that fired) and
+/// `STM_MEMORY_SEQUENCE`.
 public struct DocumentLogEntry: Sendable {
     public var message: String
     public var metadata: Logger.Metadata
@@ -23,7 +25,22 @@ public struct DocumentLogEntry: Sendable {
             parts.append("\(task) \(classification.label) (\(score))")
         }
         message = parts.isEmpty ? "\(display): annotated" : "\(display): " + parts.joined(separator: ", ")
+        if let memory = annotation.memory {
+            let novelty = Self.threeDecimals(Float(memory.novelty))
+            let drift = memory.drift.alert ? Self.driftSignals(memory.drift).joined(separator: ",") : "none"
+            metadata["novelty"] = .string(novelty)
+            metadata["near_duplicate"] = .string(memory.nearDuplicate ? "1" : "0")
+            metadata["drift"] = .string(drift)
+            metadata["memory_sequence"] = .string(String(memory.sequence))
+            message += " (memory #\(memory.sequence), novelty \(novelty)\(memory.nearDuplicate ? ", near-duplicate" : ""), drift \(drift))"
+        }
         self.metadata = metadata
+    }
+
+    /// `sentiment up`, `topic down`: the detectors that raised the alert.
+    static func driftSignals(_ drift: Annotation.MemorySection.Drift) -> [String] {
+        [("sentiment", drift.sentiment), ("topic", drift.topic)]
+            .compactMap { name, signal in signal?.alert == true ? "\(name) \(signal?.direction ?? "")" : nil }
     }
 
     static func threeDecimals(_ value: Float) -> String {

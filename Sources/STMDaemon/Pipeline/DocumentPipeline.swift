@@ -2,6 +2,7 @@ import Logging
 public import STMTasks
 import Foundation
 import Glibc
+import STMMemory
 
 /// The work of one document, run on a worker thread: read it safely, skip it when this exact content already
 /// has its output, annotate it, and publish the output through the crash-safe protocol (temporary file →
@@ -23,6 +24,8 @@ public final class DocumentPipeline: @unchecked Sendable {
     let counters: PipelineCounters
     /// The group commit (nil: every output is committed on its own, as tests of single documents want).
     private var committer: OutputCommitter?
+    /// Stream memory (nil: off). Set before the workers start.
+    public var memory: StreamMemoryEngine?
 
     public init(
         configuration: DaemonConfiguration, ledger: Ledger, writer: OutputWriter, log: DaemonLog, version: String,
@@ -87,7 +90,9 @@ public final class DocumentPipeline: @unchecked Sendable {
                 }
             #endif
             switch readDocument(entry.item, state: state) {
-            case .finished(let outcome): outcomes[index] = outcome
+            case .finished(let outcome):
+                outcomes[index] = outcome
+                memory?.skipTurn(entry.item)
             case .ready(var document):
                 document.index = index
                 ready.append(document)
@@ -97,9 +102,14 @@ public final class DocumentPipeline: @unchecked Sendable {
         // GEMV) whose rounding differs in the 3rd decimal, and an annotation must depend on its input only, never
         // on which documents happened to share a batch. The same path as `stmd annotate`, so both give equal bytes.
         for document in ready {
-            let annotation = document.annotator.annotate(
-                contents: document.contents, name: document.item.location.name, stream: document.item.location.stream)
-            outcomes[document.index] = finishDocument(document, annotation: annotation, done: batch[document.index].done)
+            let (annotation, vector) = document.annotator.annotate(
+                contents: document.contents, name: document.item.location.name, stream: document.item.location.stream,
+                vectorTask: memory?.settings.topicTask)
+            let done = batch[document.index].done
+            outcomes[document.index] =
+                memory == nil
+                ? finishDocument(document, annotation: annotation, done: done)
+                : finishInStreamContext(document, annotation: annotation, vector: vector, done: done)
         }
         for (index, outcome) in outcomes.enumerated() where outcome != .handedOff { batch[index].done() }
         return outcomes
@@ -161,13 +171,16 @@ public final class DocumentPipeline: @unchecked Sendable {
         }
     }
 
-    private func finishDocument(_ document: ReadyDocument, annotation: Annotation, done: @escaping @Sendable () -> Void) -> Outcome {
+    /// The output protocol for an annotated document; `memory` is stored with its ledger row.
+    func finishDocument(
+        _ document: ReadyDocument, annotation: Annotation, memory: MemoryUpdate? = nil,
+        done: @escaping @Sendable () -> Void
+    ) -> Outcome {
         let location = document.item.location
         let display = Self.display(document.item.path)
         let contents = document.contents, hash = document.hash
         var annotation = annotation
-        annotation.daemon = Annotation.DaemonSection(
-            version: version, relativePath: InputName(bytes: location.relativePath).name)
+        annotation.daemon = Self.daemonSection(version: version, location: location)
         let json: [UInt8]
         do {
             json = try annotation.encoded()
@@ -184,11 +197,13 @@ public final class DocumentPipeline: @unchecked Sendable {
             if let committer {
                 let prepared = try writer.prepare(json: json, for: location, kind: .annotation)
                 committer.submit(OutputCommitter.Pending(
-                    output: CommittedOutput(prepared: prepared, content: content, modelVersions: annotation.models),
+                    output: CommittedOutput(prepared: prepared, content: content, modelVersions: annotation.models, memory: memory),
                     display: display, entry: entry, done: done))
                 return .handedOff
             }
-            try publish(json: json, location: location, kind: .annotation, content: content, modelVersions: annotation.models, error: nil)
+            try publish(
+                json: json, location: location, kind: .annotation, content: content, modelVersions: annotation.models,
+                error: nil, memory: memory)
         } catch {
             log.warning("\(display): output not written: \(error)")
             _ = try? ledger.recordFailure(
@@ -204,12 +219,14 @@ public final class DocumentPipeline: @unchecked Sendable {
     /// Steps 1–4 of the output protocol for one document.
     func publish(
         json: [UInt8], location: DocumentLocation, kind: OutputKind, content: ContentIdentity,
-        modelVersions: [String: String], error: String?
+        modelVersions: [String: String], error: String?, memory: MemoryUpdate? = nil
     ) throws {
         let prepared = try writer.prepare(json: json, for: location, kind: kind)
         let tokens: [CommitToken]
         do {
-            tokens = try ledger.commit([CommittedOutput(prepared: prepared, content: content, modelVersions: modelVersions, error: error)])
+            tokens = try ledger.commit([
+                CommittedOutput(prepared: prepared, content: content, modelVersions: modelVersions, error: error, memory: memory)
+            ])
         } catch {
             writer.discard(prepared)
             throw error

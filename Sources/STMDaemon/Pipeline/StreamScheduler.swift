@@ -22,6 +22,8 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
     private var finished = 0
     private var overflowed = Set<String>()
     private var closed = false
+    /// Items taken per stream so far (`nextNumbered`); never reset, so numbers stay unique while the daemon runs.
+    private var tickets: [String: UInt64] = [:]
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
 
@@ -88,6 +90,24 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
             if closed { return [] }
             var taken: [(key: String, stream: String, item: Item)] = []
             while taken.count < maximum, let item = takeNext() { taken.append(item) }
+            if !taken.isEmpty { return taken }
+            pthread_cond_wait(&condition, &mutex)
+        }
+    }
+
+    /// Like `next(maximum:)`, each item with its number among the items taken from its stream so far (0, 1, 2, …):
+    /// stream memory applies a stream's documents in this order whichever worker took them (`StreamSequencer`).
+    public func nextNumbered(maximum: Int) -> [(key: String, stream: String, item: Item, ticket: UInt64)] {
+        lock()
+        defer { unlock() }
+        while true {
+            if closed { return [] }
+            var taken: [(key: String, stream: String, item: Item, ticket: UInt64)] = []
+            while taken.count < maximum, let item = takeNext() {
+                let ticket = tickets[item.stream] ?? 0
+                tickets[item.stream] = ticket + 1
+                taken.append((item.key, item.stream, item.item, ticket))
+            }
             if !taken.isEmpty { return taken }
             pthread_cond_wait(&condition, &mutex)
         }

@@ -6,6 +6,9 @@ public struct WorkItem: Sendable {
     /// The input's path as raw bytes (`root/stream/relative path`), opened without following links.
     public var path: [UInt8]
     public var trigger: String
+    /// Its number among the documents the scheduler handed out for its stream (`StreamScheduler.nextNumbered`):
+    /// the order of the stream's memory steps. Nil outside the daemon's worker loop.
+    public var streamTicket: UInt64?
 
     public init(location: DocumentLocation, path: [UInt8], trigger: String) {
         self.location = location
@@ -17,6 +20,13 @@ public struct WorkItem: Sendable {
         self.init(
             location: DocumentLocation(root: candidate.root, stream: candidate.stream, relativePath: candidate.relativePath),
             path: candidate.path, trigger: candidate.trigger.rawValue)
+    }
+
+    /// The item with its stream number set.
+    public func numbered(_ ticket: UInt64) -> WorkItem {
+        var copy = self
+        copy.streamTicket = ticket
+        return copy
     }
 
     /// The scheduler's deduplication key: the same path is queued once at a time.

@@ -33,6 +33,8 @@ public struct Annotation: Sendable, Equatable {
     public var timing: Timing
     /// What the daemon adds when it writes the annotation beside a document (absent from `stmd annotate`).
     public var daemon: DaemonSection?
+    /// The stream memory's view of the document (absent when memory is off or outside a stream).
+    public var memory: MemorySection?
 
     public init(stream: String? = nil, input: Input, tasks: [String: TaskResult], timing: Timing) {
         self.stream = stream
@@ -105,7 +107,7 @@ extension Annotation: Codable {
     private enum CodingKeys: String, CodingKey {
         case schema
         case schemaVersion = "schema_version"
-        case stream, input, tasks, models, timing, daemon
+        case stream, input, tasks, models, timing, daemon, memory
     }
 
     public init(from decoder: any Decoder) throws {
@@ -127,6 +129,7 @@ extension Annotation: Codable {
         models = try container.decode([String: String].self, forKey: .models)
         timing = try container.decode(Timing.self, forKey: .timing)
         daemon = try container.decodeIfPresent(DaemonSection.self, forKey: .daemon)
+        memory = try container.decodeIfPresent(MemorySection.self, forKey: .memory)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -139,6 +142,7 @@ extension Annotation: Codable {
         try container.encode(models, forKey: .models)
         try container.encode(timing, forKey: .timing)
         try container.encodeIfPresent(daemon, forKey: .daemon)
+        try container.encodeIfPresent(memory, forKey: .memory)
     }
 }
 

@@ -12,6 +12,14 @@ public final class DocumentAnnotator {
 
     /// The annotation of a file's raw `contents` named by the raw bytes `name` (not necessarily UTF-8).
     public func annotate(contents: [UInt8], name: [UInt8], stream: String? = nil) -> Annotation {
+        annotate(contents: contents, name: name, stream: stream, vectorTask: nil).annotation
+    }
+
+    /// The annotation together with the document vector of `vectorTask` (the features its head reads), for stream
+    /// memory. The task's result is the same either way (`TextClassifier.analyze` runs the same forward pass).
+    public func annotate(
+        contents: [UInt8], name: [UInt8], stream: String?, vectorTask: String?
+    ) -> (annotation: Annotation, documentVector: [Float]?) {
         let clock = ContinuousClock()
         let started = clock.now
         var document = Annotation.DecodedDocument(contents: contents, name: name)
@@ -20,9 +28,15 @@ public final class DocumentAnnotator {
         // Normalising and tokenizing is the same for every model (TextFeaturizer always uses the default
         // TokenEncoder front end): done once per document, not once per task.
         let tokens = tasks.first.map { $0.classifier.featurizer.encoder.tokens(document.text) } ?? []
+        var documentVector: [Float]?
         for (index, task) in tasks.enumerated() {
             let taskStarted = clock.now
-            let result = task.classifier.classify(tokens: tokens)
+            let result: Classification
+            if task.name == vectorTask {
+                (result, documentVector) = task.classifier.analyze(tokens: tokens)
+            } else {
+                result = task.classifier.classify(tokens: tokens)
+            }
             if index == 0 { document.input.tokens = result.tokenCount }
             results[task.name] = .classification(
                 Annotation.Classification(
@@ -30,9 +44,10 @@ public final class DocumentAnnotator {
                     labels: task.classifier.labels, probabilities: result.scores))
             taskMilliseconds[task.name] = Self.milliseconds(clock.now - taskStarted)
         }
-        return Annotation(
+        let annotation = Annotation(
             stream: stream, input: document.input, tasks: results,
             timing: Annotation.Timing(totalMilliseconds: Self.milliseconds(clock.now - started), taskMilliseconds: taskMilliseconds))
+        return (annotation, documentVector)
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

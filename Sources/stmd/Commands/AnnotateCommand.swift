@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import STMDaemon
+import STMMemory
 import STMTasks
 
 /// `stmd annotate`: the annotation object (docs/ANNOTATION.md) of each file, one JSON line per file on stdout.
@@ -17,6 +19,20 @@ struct AnnotateCommand: ParsableCommand {
         help: ArgumentHelp("A task as name=model (repeatable; replaces the default tasks).", valueName: "name=model"))
     var taskSpecifications: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "Annotate in this stream's memory (files in the order given), adding a `memory` section.", valueName: "name"))
+    var stream: String?
+
+    @Option(help: ArgumentHelp(
+        "With --stream: the state folder holding stream memory (default: $STATE_DIRECTORY, then ./.stmd).", valueName: "dir"))
+    var state: String?
+
+    @Flag(help: "With --stream: read the stream's memory without changing it (works while a daemon holds --state).")
+    var readOnly: Bool = false
+
+    @Option(help: ArgumentHelp("With --stream: take the [memory] settings from this stmd.toml.", valueName: "file"))
+    var config: String?
+
     @Argument(help: ArgumentHelp("Files to annotate, or - for standard input.", valueName: "file"))
     var files: [String]
 
@@ -24,6 +40,9 @@ struct AnnotateCommand: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one file, or - for standard input") }
+        if stream == nil && (state != nil || readOnly || config != nil) {
+            throw ValidationError("--state, --read-only and --config go with --stream NAME")
+        }
         for specification in taskSpecifications where Self.parseTask(specification) == nil {
             throw ValidationError("--task '\(specification)' is not name=model")
         }
@@ -43,11 +62,13 @@ struct AnnotateCommand: ParsableCommand {
             tasks.append((name, try loadClassifier(model, search: search)))
         }
         let annotator = DocumentAnnotator(tasks: tasks)
+        let context = try streamContext()
         var failed = false
         var rawArguments = RawArguments()
         for file in files {
             let contents: [UInt8]
             let name: [UInt8]
+            var modificationTime = Date().timeIntervalSince1970
             if file == "-" {
                 contents = Array(FileHandle.standardInput.readDataToEndOfFile())
                 name = Array("-".utf8)
@@ -59,8 +80,14 @@ struct AnnotateCommand: ParsableCommand {
                 }
                 contents = bytes
                 name = Array(path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).last ?? [])
+                modificationTime = Self.modificationTime(path) ?? modificationTime
             }
-            let annotation = annotator.annotate(contents: contents, name: name)
+            let annotation: Annotation
+            if let context {
+                annotation = try context.annotate(annotator, contents: contents, name: name, modificationTime: modificationTime)
+            } else {
+                annotation = annotator.annotate(contents: contents, name: name)
+            }
             do {
                 print(String(decoding: try annotation.encoded(), as: UTF8.self))
             } catch {
@@ -69,6 +96,27 @@ struct AnnotateCommand: ParsableCommand {
             }
         }
         if failed { throw ExitCode.failure }
+    }
+
+    private func streamContext() throws -> StreamContext? {
+        guard let stream else { return nil }
+        var settings = MemorySettings()
+        if let config {
+            do {
+                settings = try DaemonConfiguration.read(path: config).memory.settings
+            } catch {
+                throw CommandFailure(String(describing: error))
+            }
+        }
+        let statePath = StateDirectory.resolve(explicit: state, environment: ProcessInfo.processInfo.environment)
+        return try StreamContext.open(stream: stream, statePath: statePath, readOnly: readOnly, settings: settings)
+    }
+
+    static func modificationTime(_ path: [UInt8]) -> Double? {
+        var status = stat()
+        let cPath = path.map { CChar(bitPattern: $0) } + [0]
+        guard lstat(cPath, &status) == 0 else { return nil }
+        return Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec / 1000) / 1e6
     }
 
     /// The file's bytes, or nil after saying why on stderr. Only regular files are opened (a FIFO would block).

@@ -1,0 +1,20 @@
+public import STMMemory
+
+extension DaemonConfiguration {
+    /// `[memory]`: each stream's short-term memory (on by default).
+    public struct MemoryConfiguration: Sendable, Equatable {
+        /// `enabled`: off, outputs have no `memory` section and nothing is stored.
+        public var enabled: Bool
+        /// `decay_time`, `window`, `max_age`, `related`, `near_duplicate`, `drift_threshold`, `topic_task`,
+        /// `sentiment_task`.
+        public var settings: MemorySettings
+        /// `max_streams`: stream memories held in RAM; the least recently used beyond it wait in the database.
+        public var maximumStreams: Int
+
+        public init(enabled: Bool = true, settings: MemorySettings = MemorySettings(), maximumStreams: Int = 256) {
+            self.enabled = enabled
+            self.settings = settings
+            self.maximumStreams = maximumStreams
+        }
+    }
+}
