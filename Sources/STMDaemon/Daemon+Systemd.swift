@@ -110,7 +110,7 @@ extension Daemon {
         if old.workers != new.workers { changed.append("workers") }
         if old.settleDelay != new.settleDelay { changed.append("settle_delay") }
         if old.maximumWait != new.maximumWait { changed.append("maximum_wait") }
-        if old.queueCapacity != new.queueCapacity { changed.append("max_queued_files") }
+        if old.queueCapacity != new.queueCapacity { changed.append("queue_capacity") }
         if old.poll != new.poll || old.pollInterval != new.pollInterval { changed.append("poll") }
         if old.ignore != new.ignore { changed.append("ignore") }
         if old.output != new.output { changed.append("output") }

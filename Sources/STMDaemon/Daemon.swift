@@ -142,6 +142,10 @@ public final class Daemon: @unchecked Sendable {
             }
         }
         defer { signals.cancel() }
+        scheduler.onDrained = { [self] stream in
+            let root = lock.withLock { streamRoots[stream] }
+            watcher.rescan(root: root, stream: stream)
+        }
         pipeline.startGroupCommit()
         let workers = WorkerThreads(count: max(1, setup.configuration.workers), name: "stmd-worker") { [scheduler, pipeline] _ in
             let state = DocumentPipeline.WorkerState()

@@ -60,27 +60,33 @@ extension DaemonTests {
         try await Self.stopCleanly(daemon, world)
     }
 
-    /// Backpressure must not cost throughput: with `queue_capacity = 20`, 300 documents already in one stream are
-    /// annotated about as fast as any others (a fraction of a second at ~1,000 documents/s); the bound, 5 s, is
-    /// ten times that and more.
+    /// Backpressure must not cost throughput: 300 documents already in one stream are annotated with
+    /// `queue_capacity = 20` about as fast as with a queue that holds them all. Both runs happen here, one after the
+    /// other, so a loaded machine slows both: the check is their ratio (≤ 2), not a time.
     @Test func aBacklogLargerThanItsQueueIsProcessedAtFullSpeed() async throws {
         let backlog = 300
-        let world = try DaemonWorld("backlog", streams: ["a"], settings: "queue_capacity = 20\n")
-        let inputs = try (0..<backlog).map { index in
-            let path = world.bytes("a", "f\(index).txt")
-            try RawFS.write(Array((Self.document(index)).utf8), to: path)
-            return path
+        var seconds: [Double] = []
+        for capacity in [1000, 20] {
+            let world = try DaemonWorld("backlog-\(capacity)", streams: ["a"], settings: "queue_capacity = \(capacity)\n")
+            let inputs = try (0..<backlog).map { index in
+                let path = world.bytes("a", "f\(index).txt")
+                try RawFS.write(Array((Self.document(index)).utf8), to: path)
+                return path
+            }
+            let daemon = try world.start()
+            try #require(await daemon.waitUntilReady(streams: ["a"]), "\(daemon.log)")
+            let started = ContinuousClock.now
+            let done = await eventually(timeout: 60, interval: .milliseconds(20)) {
+                DaemonOutputs.annotationCount(in: world.stream("a")) >= backlog
+            }
+            let elapsed = ContinuousClock.now - started
+            seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            let count = DaemonOutputs.annotationCount(in: world.stream("a"))
+            #expect(done, "queue_capacity \(capacity): \(count) of \(backlog) annotated after 60 s")
+            if done { for input in inputs { try DaemonOutputs.expectAnnotation(of: input, stream: "a") } }
+            try await Self.stopCleanly(daemon, world)
         }
-        let daemon = try world.start()
-        try #require(await daemon.waitUntilReady(streams: ["a"]), "\(daemon.log)")
-        let started = ContinuousClock.now
-        let done = await eventually(timeout: 5, interval: .milliseconds(20)) {
-            DaemonOutputs.annotationCount(in: world.stream("a")) >= backlog
-        }
-        let count = DaemonOutputs.annotationCount(in: world.stream("a"))
-        #expect(done, "\(count) of \(backlog) annotated after 5 s (started \(ContinuousClock.now - started) ago)")
-
-        if done { for input in inputs { try DaemonOutputs.expectAnnotation(of: input, stream: "a") } }
-        try await Self.stopCleanly(daemon, world)
+        print("backlog of \(backlog): \(seconds[0]) s with a queue that holds it, \(seconds[1]) s with queue_capacity = 20")
+        #expect(seconds[1] <= 2 * seconds[0] + 0.5, "queue_capacity = 20 took \(seconds[1]) s against \(seconds[0]) s")
     }
 }

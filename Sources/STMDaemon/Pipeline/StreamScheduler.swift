@@ -99,18 +99,32 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
     /// stream memory applies a stream's documents in this order whichever worker took them (`StreamSequencer`).
     public func nextNumbered(maximum: Int) -> [(key: String, stream: String, item: Item, ticket: UInt64)] {
         lock()
-        defer { unlock() }
-        while true {
-            if closed { return [] }
-            var taken: [(key: String, stream: String, item: Item, ticket: UInt64)] = []
+        var taken: [(key: String, stream: String, item: Item, ticket: UInt64)] = []
+        while !closed {
             while taken.count < maximum, let item = takeNext() {
                 let ticket = tickets[item.stream] ?? 0
                 tickets[item.stream] = ticket + 1
                 taken.append((item.key, item.stream, item.item, ticket))
             }
-            if !taken.isEmpty { return taken }
+            if !taken.isEmpty { break }
             pthread_cond_wait(&condition, &mutex)
         }
+        let drained = closed ? [] : takeDrained()
+        unlock()
+        if let onDrained { for stream in drained { onDrained(stream) } }
+        return taken
+    }
+
+    /// Called (outside the lock, on the worker that took the items) when a stream that overflowed has drained
+    /// below half its capacity: the daemon rescans it at once, so backpressure does not wait for a timer.
+    public var onDrained: (@Sendable (String) -> Void)?
+
+    /// Overflowed streams now below half their capacity, removed from the overflowed set. Call with the lock held.
+    private func takeDrained() -> [String] {
+        guard !overflowed.isEmpty else { return [] }
+        let ready = overflowed.filter { queuedCount(of: $0) < capacity / 2 + 1 }
+        overflowed.subtract(ready)
+        return ready.sorted()
     }
 
     /// Marks a key taken by `next()` as finished, so it may be queued again later.
@@ -133,9 +147,7 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
     public func streamsToRescan() -> [String] {
         lock()
         defer { unlock() }
-        let ready = overflowed.filter { queuedCount(of: $0) < capacity / 2 + 1 }
-        overflowed.subtract(ready)
-        return ready.sorted()
+        return takeDrained()
     }
 
     /// Drops a stream's queued items (its folder went away).
