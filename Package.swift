@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "STMModels", dependencies: ["STMTensor"], swiftSettings: numericSettings),
         .target(name: "STMText", swiftSettings: strictSettings),
         .target(name: "STMTasks", dependencies: ["STMText", "STMModels", "STMTensor"], swiftSettings: strictSettings),
+        // Log monitoring: Drain templates and the DeepLog next-key model (no Foundation in the numeric path).
+        .target(name: "STMLogs", dependencies: ["STMModels", "STMTensor"], swiftSettings: numericSettings),
         .target(name: "STMWatcher", swiftSettings: strictSettings),
         .target(
             name: "STMDaemon",
@@ -54,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "stmd",
             dependencies: [
-                "STMTensor", "STMModels", "STMText", "STMTasks", "STMWatcher", "STMDaemon",
+                "STMTensor", "STMModels", "STMText", "STMTasks", "STMWatcher", "STMDaemon", "STMLogs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -62,6 +64,7 @@ let package = Package(
         .executableTarget(
             name: "stmd-bench", dependencies: ["STMTensor", "STMModels"], path: "Benchmarks/EngineBench",
             swiftSettings: numericSettings),
+        .testTarget(name: "STMLogsTests", dependencies: ["STMLogs", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(name: "STMTextTests", dependencies: ["STMText"], swiftSettings: strictSettings),
         .testTarget(
             name: "STMTasksTests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),

@@ -1,0 +1,70 @@
+import Foundation
+import STMLogs
+
+/// The log inputs of `stmd train logs` and `stmd eval logs`: key sessions and raw log files.
+enum LogData {
+    /// DeepLog's session format: one session per line, space-separated positive integer keys. Empty lines are
+    /// skipped; anything else that is not a key is an error naming the file and line.
+    static func readSessions(_ path: String) throws -> [[Int]] {
+        var sessions: [[Int]] = []
+        for (index, line) in try lines(of: path).enumerated() {
+            var session: [Int] = []
+            for field in line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }) {
+                guard let key = Int(field), key > 0 else {
+                    throw CommandFailure("\(path):\(index + 1): '\(field)' is not a log key (a positive integer)")
+                }
+                session.append(key)
+            }
+            if !session.isEmpty { sessions.append(session) }
+        }
+        if sessions.isEmpty { throw CommandFailure("\(path): no sessions (one per line, space-separated keys)") }
+        return sessions
+    }
+
+    /// The lines of a text file (invalid UTF-8 replaced), without terminators.
+    static func lines(of path: String) throws -> [Substring] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0).map {
+            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        }
+    }
+
+    /// `line` without its first `count` white-space separated fields (a log header: date, host, level…).
+    static func message(_ line: Substring, skippingFields count: Int) -> Substring {
+        guard count > 0 else { return line }
+        var rest = line[...]
+        for _ in 0..<count {
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            rest = rest.drop { $0 != " " && $0 != "\t" }
+        }
+        return rest.drop { $0 == " " || $0 == "\t" }
+    }
+}
+
+/// Session-level detection scores: a positive is an abnormal session; a session is flagged when any of its
+/// lines is anomalous.
+struct DetectionCounts: Encodable {
+    var truePositives = 0
+    var falsePositives = 0
+    var trueNegatives = 0
+    var falseNegatives = 0
+
+    mutating func add(flagged: Bool, abnormal: Bool) {
+        switch (flagged, abnormal) {
+        case (true, true): truePositives += 1
+        case (true, false): falsePositives += 1
+        case (false, false): trueNegatives += 1
+        case (false, true): falseNegatives += 1
+        }
+    }
+
+    var precision: Double { ratio(truePositives, truePositives + falsePositives) }
+    var recall: Double { ratio(truePositives, truePositives + falseNegatives) }
+    var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+    var falsePositiveRate: Double { ratio(falsePositives, falsePositives + trueNegatives) }
+
+    private func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? 0 : Double(a) / Double(b) }
+}
