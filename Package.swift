@@ -64,6 +64,9 @@ let package = Package(
         .executableTarget(
             name: "stmd-bench", dependencies: ["STMTensor", "STMModels"], path: "Benchmarks/EngineBench",
             swiftSettings: numericSettings),
+        .executableTarget(
+            name: "stmd-logs-bench", dependencies: ["STMLogs", "STMTensor"], path: "Benchmarks/logs/LogsBench",
+            swiftSettings: numericSettings),
         .testTarget(name: "STMLogsTests", dependencies: ["STMLogs", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(name: "STMTextTests", dependencies: ["STMText"], swiftSettings: strictSettings),
         .testTarget(

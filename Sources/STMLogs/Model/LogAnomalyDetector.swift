@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import STMModels
 import STMTensor
 
@@ -62,6 +65,18 @@ public struct LogAnomalyDetector: Sendable {
 
     public var isLearning: Bool { linesSeen < settings.learningLines }
 
+    /// The template id of "the sequence ends here", for sequences with a defined end (DeepLog's HDFS block
+    /// sessions): trained as the key after a session's last line, it lets the model flag truncated sessions.
+    public static let endOfSequenceId = -1
+
+    /// Judges the end of the current sequence, when the model learned sequence ends (nil otherwise), and
+    /// starts a new sequence.
+    public mutating func endStream() -> LogVerdict? {
+        defer { startStream() }
+        guard vocabulary.classIndex(of: Self.endOfSequenceId) != 0 else { return nil }
+        return observe(Self.endOfSequenceId)
+    }
+
     /// Starts a new sequence (a session, or the stream after a gap that breaks its context).
     public mutating func startStream() {
         for i in lanes.indices {
@@ -80,16 +95,20 @@ public struct LogAnomalyDetector: Sendable {
         let verdict: LogVerdict
         if isLearning {
             if classIndex == 0 { classIndex = vocabulary.assign(templateId) ?? 0 }
-            verdict = LogVerdict(templateId: templateId, reason: .learning, rank: nil, predicted: [], context: [])
+            verdict = LogVerdict(templateId: templateId, reason: .learning, rank: nil, probability: nil, predicted: [], context: [])
         } else {
             let predicted = topPredictions()
             if classIndex == 0 {
-                verdict = LogVerdict(templateId: templateId, reason: .unknownTemplate, rank: nil, predicted: predicted, context: context())
+                verdict = LogVerdict(
+                    templateId: templateId, reason: .unknownTemplate, rank: nil, probability: 0, predicted: predicted, context: context())
             } else {
-                let rank = rankOf(classIndex)
-                verdict = rank <= settings.candidates
-                    ? LogVerdict(templateId: templateId, reason: .expected, rank: rank, predicted: predicted, context: [])
-                    : LogVerdict(templateId: templateId, reason: .unexpected, rank: rank, predicted: predicted, context: context())
+                let (rank, probability) = rankAndProbability(of: classIndex)
+                verdict = rank <= settings.candidates && probability >= settings.minimumProbability
+                    ? LogVerdict(
+                        templateId: templateId, reason: .expected, rank: rank, probability: probability, predicted: predicted, context: [])
+                    : LogVerdict(
+                        templateId: templateId, reason: .unexpected, rank: rank, probability: probability, predicted: predicted,
+                        context: context())
             }
         }
         linesSeen += 1
@@ -114,12 +133,18 @@ public struct LogAnomalyDetector: Sendable {
         recentCount += 1
     }
 
-    /// 1 + the number of known classes scored above `classIndex`.
-    private func rankOf(_ classIndex: Int) -> Int {
+    /// 1 + the number of known classes scored above `classIndex`, and its softmax probability among them.
+    private func rankAndProbability(of classIndex: Int) -> (rank: Int, probability: Double) {
         let target = scores[classIndex]
         var rank = 1
-        for j in 1..<vocabulary.assignedCount where scores[j] > target { rank += 1 }
-        return rank
+        var maximum = -Float.infinity
+        for j in 1..<vocabulary.assignedCount {
+            if scores[j] > target { rank += 1 }
+            maximum = max(maximum, scores[j])
+        }
+        var total: Float = 0
+        for j in 1..<vocabulary.assignedCount { total += expf(scores[j] - maximum) }
+        return (rank, Double(expf(target - maximum) / total))
     }
 
     /// The top `g` known templates, most likely first.

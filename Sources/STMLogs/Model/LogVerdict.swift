@@ -15,6 +15,8 @@ public struct LogVerdict: Sendable, Equatable {
     public let reason: Reason
     /// Where the template ranked among the model's predictions (1 = most likely); nil when unknown or learning.
     public let rank: Int?
+    /// The probability the model gave the template among the known ones; 0 when unknown, nil when learning.
+    public let probability: Double?
     /// The templates the model expected instead, most likely first (the top `g`); empty in the learning period.
     public let predicted: [Int]
     /// The template ids of the lines before this one (at most the window), oldest first, kept for anomalies

@@ -30,6 +30,12 @@ struct EvalLogsCommand: ParsableCommand {
     @Option(help: "g: override the model's number of candidates.")
     var candidates: Int?
 
+    @Option(name: .customLong("min-probability"), help: "Override the model's minimum probability of an expected line.")
+    var minimumProbability: Double?
+
+    @Option(name: .customLong("show-misses"), help: "Print up to this many misclassified sessions to stderr.")
+    var showMisses: Int = 0
+
     @Flag(help: "Print one JSON object instead of the report.")
     var json: Bool = false
 
@@ -49,9 +55,12 @@ struct EvalLogsCommand: ParsableCommand {
         do { bundle = try LogModelBundle(directory: model) } catch { throw CommandFailure(error.description) }
         var settings = bundle.configuration.detector
         if let candidates { settings.candidates = candidates }
+        if let minimumProbability { settings.minimumProbability = minimumProbability }
+        if let problem = settings.validationError { throw ValidationError(problem) }
         var detector = bundle.makeDetector(settings: settings)
         var counts = DetectionCounts()
         var units = "sessions"
+        var shown = 0
         let started = ContinuousClock.now
         if labelled.isEmpty {
             guard bundle.configuration.source == .keys else {
@@ -63,6 +72,11 @@ struct EvalLogsCommand: ParsableCommand {
                     detector.startStream()
                     var flagged = false
                     for key in session where detector.observe(key).isAnomalous { flagged = true }
+                    if let end = detector.endStream(), end.isAnomalous { flagged = true }
+                    if flagged != abnormal && shown < showMisses {
+                        shown += 1
+                        printError("\(abnormal ? "missed" : "false alarm"): \(session.map(String.init).joined(separator: " "))")
+                    }
                     counts.add(flagged: flagged, abnormal: abnormal)
                 }
             }

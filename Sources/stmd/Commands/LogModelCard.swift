@@ -9,7 +9,7 @@ enum LogModelCard {
             "",
             "Task: log anomaly detection (DeepLog, Du et al., CCS 2017). A line is anomalous when its template is not "
                 + "among the model's top g = \(detector.candidates) predictions from the last h = \(detector.window) "
-                + "templates, or has no class in the model's vocabulary.",
+                + "templates or has a probability below \(detector.minimumProbability), or has no class in the model's vocabulary.",
             "",
             "## Model",
             "",

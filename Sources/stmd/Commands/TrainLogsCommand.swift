@@ -34,6 +34,9 @@ struct TrainLogsCommand: ParsableCommand {
     @Option(help: "g: a line is normal when its template is among this many predictions.")
     var candidates: Int = 9
 
+    @Option(name: .customLong("min-probability"), help: "A line within the top g is still anomalous below this probability (0: pure top-g).")
+    var minimumProbability: Double = 0.001
+
     @Option(help: "LSTM hidden size.")
     var hidden: Int = 64
 
@@ -65,7 +68,7 @@ struct TrainLogsCommand: ParsableCommand {
 
     func validate() throws {
         if (keys == nil) == data.isEmpty { throw ValidationError("give either --keys FILE or --data FILE…") }
-        let settings = LogDetectorSettings(window: window, candidates: candidates)
+        let settings = LogDetectorSettings(window: window, candidates: candidates, minimumProbability: minimumProbability)
         if let problem = settings.validationError { throw ValidationError(problem) }
         if hidden < 1 || embeddingSize < 1 || epochs < 1 || batchSize < 1 || spareClasses < 0 {
             throw ValidationError("--hidden, --embedding-size, --epochs and --batch-size must be positive, --spare-classes not negative")
@@ -95,9 +98,13 @@ struct TrainLogsCommand: ParsableCommand {
             inputs = data
             printError("templates: \(miner.templateCount) from \(sequences.reduce(0) { $0 + $1.count }) lines")
         }
+        if keys != nil {
+            // Sessions have an end: the model learns it, so a truncated session is an anomaly.
+            sequences = sequences.map { $0 + [LogAnomalyDetector.endOfSequenceId] }
+        }
         let ids = Set(sequences.joined()).subtracting([TemplateMiner.unknownId]).sorted()
         let vocabulary = TemplateVocabulary(capacity: ids.count + 1 + spareClasses, templateIds: ids)
-        let detector = LogDetectorSettings(window: window, candidates: candidates)
+        let detector = LogDetectorSettings(window: window, candidates: candidates, minimumProbability: minimumProbability)
         let model = NextKeyModel(classCount: vocabulary.capacity, embeddingSize: embeddingSize, hiddenSize: hidden)
         let windows = sequences.flatMap { model.windows(of: $0.map(vocabulary.classIndex(of:)), window: window) }
         let options = NextKeyTrainingOptions(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
