@@ -22,6 +22,9 @@ struct EvalTemplatesCommand: ParsableCommand {
     @Option(help: "Drain: parse tree depth.")
     var depth: Int = 4
 
+    @Flag(help: "List each mined template that mixes or splits true events, on stderr.")
+    var details: Bool = false
+
     @Flag(help: "Print one JSON object instead of the table.")
     var json: Bool = false
 
@@ -33,6 +36,7 @@ struct EvalTemplatesCommand: ParsableCommand {
             let (contents, events) = try Self.readStructured(path)
             var miner = TemplateMiner(configuration: configuration)
             let parsed = contents.map { miner.add($0).templateId }
+            if details { Self.printDetails(parsed: parsed, truth: events, miner: miner) }
             let name = URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(of: "_2k.log_structured.csv", with: "")
             results.append((name, parsed.count, miner.templateCount, Set(events).count, GroupingAccuracy.measure(parsed: parsed, truth: events)))
         }
@@ -48,6 +52,22 @@ struct EvalTemplatesCommand: ParsableCommand {
                 print(r.name.padding(toLength: 12, withPad: " ", startingAt: 0) + "  \(pad(r.lines, 5))  \(pad(r.templates, 9))  \(pad(r.truth, 4))  \(fixed(r.accuracy, 3))")
             }
             print("mean" + String(repeating: " ", count: 35) + fixed(mean, 3))
+        }
+    }
+
+    /// Templates whose lines are not exactly one true event's lines, with the events they hold.
+    static func printDetails(parsed: [Int], truth: [String], miner: TemplateMiner) {
+        var byTemplate: [Int: [String: Int]] = [:]
+        var truthSizes: [String: Int] = [:]
+        for (id, event) in zip(parsed, truth) {
+            byTemplate[id, default: [:]][event, default: 0] += 1
+            truthSizes[event, default: 0] += 1
+        }
+        for (id, events) in byTemplate.sorted(by: { $0.key < $1.key }) {
+            if events.count == 1, let (event, count) = events.first, truthSizes[event] == count { continue }
+            let text = miner.template(id: id)?.text ?? "(unknown)"
+            let mix = events.sorted { $0.value > $1.value }.map { "\($0.key)×\($0.value)/\(truthSizes[$0.key]!)" }
+            printError("  \(id): \(text.prefix(100))  ←  \(mix.joined(separator: " "))")
         }
     }
 

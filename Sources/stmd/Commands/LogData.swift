@@ -26,9 +26,11 @@ enum LogData {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CommandFailure("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")")
         }
-        let text = String(decoding: data, as: UTF8.self)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        // Split on bytes: as a String, "\r\n" is one Character and would not split at "\n".
+        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if data.last == UInt8(ascii: "\n") { lines.removeLast() }
+        return lines.map { line in
+            Substring(String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self))
         }
     }
 
