@@ -6,7 +6,7 @@ SWIFT ?= swift
 # daemon's ledger); rsync: the daemon tests drop files with it.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync
 
-.PHONY: all deps build release test demo bench bench-daemon clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon bench-logs eval-logs clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -108,6 +108,20 @@ bench-daemon: release data
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	$(VENV)/bin/python -c "import torch, onnxruntime, onnx, watchdog" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/daemon/requirements.txt
 	python3 Benchmarks/daemon/run.py --stmd .build/release/stmd --python $(VENV)/bin/python $(BENCH_FLAGS)
+
+## bench-logs: log lines/s for template mining + the DeepLog detector step, one thread, against a Python peer
+## (drain3 + PyTorch) on the loghub 2k samples; prints the table for BENCHMARKS.md.
+LOG_DATA ?= $(or $(STMD_DATA),../shared/data)/logs
+bench-logs: deps
+	$(SWIFT) build -c release --product stmd-logs-bench
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -c "import torch, drain3" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/logs/requirements.txt
+	Benchmarks/logs/run.sh .build/release/stmd-logs-bench $(VENV)/bin/python $(LOG_DATA)/loghub
+
+## eval-logs: the log-anomaly evaluation of BENCHMARKS.md: splits, HDFS and BGL models, their scores, and
+## Drain's grouping accuracy on every loghub sample (see Benchmarks/logs/README.md).
+eval-logs: release
+	Benchmarks/logs/evaluate.sh .build/release/stmd $(LOG_DATA) $(DATA_OUT)/logs
 
 ## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
 reference-fixtures:

@@ -33,6 +33,9 @@ struct EvalLogsCommand: ParsableCommand {
     @Option(name: .customLong("min-probability"), help: "Override the model's minimum probability of an expected line.")
     var minimumProbability: Double?
 
+    @Flag(help: "Labelled lines: after each normal line flagged, retrain on it as an operator would (mark-normal); it still counts as a false positive.")
+    var feedback: Bool = false
+
     @Option(name: .customLong("show-misses"), help: "Print up to this many misclassified sessions to stderr.")
     var showMisses: Int = 0
 
@@ -47,6 +50,7 @@ struct EvalLogsCommand: ParsableCommand {
             throw ValidationError("--labelled does not combine with --normal/--abnormal")
         }
         if let candidates, candidates < 1 { throw ValidationError("--candidates must be at least 1") }
+        if feedback && labelled.isEmpty { throw ValidationError("--feedback applies to --labelled lines") }
     }
 
     func run() throws {
@@ -60,26 +64,13 @@ struct EvalLogsCommand: ParsableCommand {
         var detector = bundle.makeDetector(settings: settings)
         var counts = DetectionCounts()
         var units = "sessions"
-        var shown = 0
         let started = ContinuousClock.now
         if labelled.isEmpty {
             guard bundle.configuration.source == .keys else {
                 throw CommandFailure("\(model): trained on raw lines; score it with --labelled FILE…")
             }
-            for (path, abnormal) in [(normal, false), (self.abnormal, true)] {
-                guard let path else { continue }
-                for session in try LogData.readSessions(path) {
-                    detector.startStream()
-                    var flagged = false
-                    for key in session where detector.observe(key).isAnomalous { flagged = true }
-                    if let end = detector.endStream(), end.isAnomalous { flagged = true }
-                    if flagged != abnormal && shown < showMisses {
-                        shown += 1
-                        printError("\(abnormal ? "missed" : "false alarm"): \(session.map(String.init).joined(separator: " "))")
-                    }
-                    counts.add(flagged: flagged, abnormal: abnormal)
-                }
-            }
+            counts = try LogData.scoreSessions(
+                detector: &detector, normal: normal, abnormal: abnormal, showMisses: showMisses)
         } else {
             guard var miner = try bundle.templates.map({ try TemplateMiner(state: $0) }) else {
                 throw CommandFailure("\(model): a key-session model; score it with --normal/--abnormal")
@@ -92,6 +83,7 @@ struct EvalLogsCommand: ParsableCommand {
                     let message = LogData.message(line, skippingFields: bundle.configuration.skipFields)
                     let verdict = detector.observe(miner.add(String(message)).templateId)
                     counts.add(flagged: verdict.isAnomalous, abnormal: label != "-")
+                    if feedback && verdict.isAnomalous && label == "-" { detector.markNormal(verdict) }
                 }
             }
         }

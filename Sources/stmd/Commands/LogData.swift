@@ -46,6 +46,32 @@ enum LogData {
     }
 }
 
+extension LogData {
+    /// Scores key sessions: each one a fresh sequence, flagged when any key or its end is anomalous. Prints
+    /// up to `showMisses` misclassified sessions to stderr.
+    static func scoreSessions(
+        detector: inout LogAnomalyDetector, normal: String?, abnormal: String?, showMisses: Int = 0
+    ) throws -> DetectionCounts {
+        var counts = DetectionCounts()
+        var shown = 0
+        for (path, isAbnormal) in [(normal, false), (abnormal, true)] {
+            guard let path else { continue }
+            for session in try readSessions(path) {
+                detector.startStream()
+                var flagged = false
+                for key in session where detector.observe(key).isAnomalous { flagged = true }
+                if let end = detector.endStream(), end.isAnomalous { flagged = true }
+                counts.add(flagged: flagged, abnormal: isAbnormal)
+                if flagged != isAbnormal && shown < showMisses {
+                    shown += 1
+                    printError("\(isAbnormal ? "missed" : "false alarm"): \(session.map(String.init).joined(separator: " "))")
+                }
+            }
+        }
+        return counts
+    }
+}
+
 /// Session-level detection scores: a positive is an abnormal session; a session is flagged when any of its
 /// lines is anomalous.
 struct DetectionCounts: Encodable {

@@ -2,7 +2,10 @@ import STMLogs
 
 /// `MODEL.md` of a log model, written from the training run itself.
 enum LogModelCard {
-    static func render(_ configuration: LogModelConfiguration, record: LogModelConfiguration.TrainingRecord, templateCount: Int?) -> String {
+    static func render(
+        _ configuration: LogModelConfiguration, record: LogModelConfiguration.TrainingRecord, templateCount: Int?,
+        validation: (counts: DetectionCounts, data: [String])?
+    ) -> String {
         let detector = configuration.detector
         var lines = [
             "# \(configuration.name)",
@@ -34,6 +37,19 @@ enum LogModelCard {
             "- Final training loss \(record.finalLoss); \(Int(record.seconds.rounded())) s on \(record.threads) thread(s)",
             "",
         ]
+        if let (counts, data) = validation {
+            lines += [
+                "## Validation",
+                "",
+                "Held-out sessions \(data.map { "`\($0)`" }.joined(separator: ", ")): a positive is an abnormal session.",
+                "",
+                "| precision | recall | F1 | false-positive rate | TP | FP | TN | FN |",
+                "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+                "| \(fixed(counts.precision, 4)) | \(fixed(counts.recall, 4)) | \(fixed(counts.f1, 4)) | \(fixed(counts.falsePositiveRate, 4)) "
+                    + "| \(counts.truePositives) | \(counts.falsePositives) | \(counts.trueNegatives) | \(counts.falseNegatives) |",
+                "",
+            ]
+        }
         lines.append("Evaluation: run `stmd eval logs --model DIR --normal FILE --abnormal FILE` on held-out sessions.")
         lines.append("")
         return lines.joined(separator: "\n")

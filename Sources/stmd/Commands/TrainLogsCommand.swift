@@ -22,6 +22,12 @@ struct TrainLogsCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Raw log files, one stream each.", valueName: "file"))
     var data: [String] = []
 
+    @Option(name: .customLong("valid-normal"), help: ArgumentHelp("Held-out normal key sessions scored after training (model card).", valueName: "file"))
+    var validNormal: String?
+
+    @Option(name: .customLong("valid-abnormal"), help: ArgumentHelp("Held-out abnormal key sessions scored after training.", valueName: "file"))
+    var validAbnormal: String?
+
     @Option(help: ArgumentHelp("Output folder for the model bundle.", valueName: "dir"))
     var out: String
 
@@ -68,6 +74,9 @@ struct TrainLogsCommand: ParsableCommand {
 
     func validate() throws {
         if (keys == nil) == data.isEmpty { throw ValidationError("give either --keys FILE or --data FILE…") }
+        if keys == nil && (validNormal != nil || validAbnormal != nil) {
+            throw ValidationError("--valid-normal/--valid-abnormal are key sessions: they go with --keys")
+        }
         let settings = LogDetectorSettings(window: window, candidates: candidates, minimumProbability: minimumProbability)
         if let problem = settings.validationError { throw ValidationError(problem) }
         if hidden < 1 || embeddingSize < 1 || epochs < 1 || batchSize < 1 || spareClasses < 0 {
@@ -130,7 +139,16 @@ struct TrainLogsCommand: ParsableCommand {
             name: name, source: keys == nil ? .templates : .keys, embeddingSize: embeddingSize, hiddenSize: hidden,
             detector: detector, vocabulary: vocabulary, skipFields: skipFields, training: record)
         let bundle = LogModelBundle(configuration: configuration, parameters: parameters, templates: templates)
-        try bundle.write(to: out, card: LogModelCard.render(configuration, record: record, templateCount: templates?.templates.count))
+        var validation: (counts: DetectionCounts, data: [String])?
+        if validNormal != nil || validAbnormal != nil {
+            var scorer = bundle.makeDetector()
+            let counts = try LogData.scoreSessions(detector: &scorer, normal: validNormal, abnormal: validAbnormal)
+            validation = (counts, [validNormal, validAbnormal].compactMap { $0 })
+            print("validation: precision \(fixed(counts.precision, 4)), recall \(fixed(counts.recall, 4)), F1 \(fixed(counts.f1, 4)), "
+                + "false-positive rate \(fixed(counts.falsePositiveRate, 4))")
+        }
+        try bundle.write(
+            to: out, card: LogModelCard.render(configuration, record: record, templateCount: templates?.templates.count, validation: validation))
         print("trained \(name): \(ids.count) templates, final loss \(lastLoss), \(Int(seconds)) s")
         print("model: \(out)")
     }
