@@ -17,8 +17,8 @@ struct TemplateMinerTests {
 
     @Test func masksHexIdsUuidsPathsUrlsAndKeyValues() {
         var miner = TemplateMiner()
-        _ = miner.add("open /var/log/syslog fd=0x1f id 3fa85f64-5717-4562-b3fc-2c963f66afa6 via https://example.org/x uid=1000 (pid 42),")
-        #expect(texts(miner) == ["open <*> fd=<*> id <*> via <*> uid=<*> (pid <*>),"])
+        _ = miner.add("sshd[811]: open /var/log/syslog fd=0x1f id 3fa85f64-5717-4562-b3fc-2c963f66afa6 via https://example.org/x uid=1000 (pid 42),")
+        #expect(texts(miner) == ["sshd[<*>]: open <*> fd=<*> id <*> via <*> uid=<*> (pid <*>),"])
     }
 
     @Test func linesThatDifferInAFewWordsShareATemplateThatGeneralizes() {

@@ -5,7 +5,8 @@
 /// - a core with a digit: numbers, hex ids (`0x1f`, `3fa9c2…`), IPv4/IPv6 addresses and ports, UUIDs, block
 ///   ids (`blk_-160…`), times and dates — all become `<*>`;
 /// - a path (`/var/log/x`, `./a/b`) or URL (`scheme://…`): `<*>`;
-/// - `key=value` and `key:value` where only the value is variable: `key=<*>`, so the key stays in the template.
+/// - `key=value`, `key:value` and `name[value]` where only the value is variable: `key=<*>`, `sshd[<*>]:`, so
+///   the key stays in the template.
 /// The digit rule also masks names such as `ssh2` or `eth0`: merging those is what anomaly detection wants.
 /// Surrounding punctuation stays: `(10.0.0.1)` becomes `(<*>)`.
 struct LogTokenizer: Sendable {
@@ -79,7 +80,9 @@ struct LogTokenizer: Sendable {
         if Self.isVariable(line, coreStart, coreEnd) {
             // key=value / key:value with a constant key: keep the key.
             var separator = coreStart
-            while separator < coreEnd && line[separator] != UInt8(ascii: "=") && line[separator] != UInt8(ascii: ":") {
+            while separator < coreEnd && line[separator] != UInt8(ascii: "=") && line[separator] != UInt8(ascii: ":")
+                && line[separator] != UInt8(ascii: "[")
+            {
                 separator += 1
             }
             if separator > coreStart && separator + 1 < coreEnd && line[separator + 1] != UInt8(ascii: "/")
