@@ -17,21 +17,21 @@ import STMTensor
 public struct LogAnomalyDetector: Sendable {
     public let settings: LogDetectorSettings
     public let model: NextKeyModel
-    public private(set) var parameters: NextKeyModel.Parameters
-    public private(set) var vocabulary: TemplateVocabulary
+    public internal(set) var parameters: NextKeyModel.Parameters
+    public internal(set) var vocabulary: TemplateVocabulary
     /// Lines observed since the detector was created (the learning period counts these).
-    public private(set) var linesSeen: Int = 0
+    public internal(set) var linesSeen: Int = 0
 
-    private var predictor: NextKeyPredictor
-    private var lanes: [NextKeyPredictor.Lane]
+    var predictor: NextKeyPredictor
+    var lanes: [NextKeyPredictor.Lane]
     /// Per lane, the age at which it is next reset (the second lane's first cycle is half a window).
-    private var resetAges: [Int]
-    private var scores: [Float]
+    var resetAges: [Int]
+    var scores: [Float]
     /// The last `window` template ids of the stream (ring), for the verdicts' context.
-    private var recent: [Int]
-    private var recentCount = 0
+    var recent: [Int]
+    var recentCount = 0
     /// Recent inputs for online training; `model.startInput` marks a stream start.
-    private var history: [Int] = []
+    var history: [Int] = []
     private var optimizer: AdamOptimizer<NextKeyModel.Parameters>?
 
     public init(
