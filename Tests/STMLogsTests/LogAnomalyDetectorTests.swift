@@ -65,6 +65,11 @@ struct LogAnomalyDetectorTests {
         #expect(verdict.predicted.first == 14)
         let learned = detector.markNormal(verdict)
         #expect(learned)
+        // Served again, the same stream is no longer flagged at that line.
+        detector.startStream()
+        for i in 0..<23 { _ = detector.observe(Self.cycle[i % 5]) }
+        let again = detector.observe(11)
+        #expect(!again.isAnomalous, "\(again)")
         // The unknown template becomes known through feedback too.
         let unknown = detector.observe(42)
         #expect(unknown.reason == .unknownTemplate)
