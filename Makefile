@@ -6,7 +6,7 @@ SWIFT ?= swift
 # daemon's ledger); rsync: the daemon tests drop files with it.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync
 
-.PHONY: all deps build release test demo bench bench-daemon bench-logs eval-logs clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon bench-logs eval-logs model-logs-hdfs clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -122,6 +122,14 @@ bench-logs: deps
 ## Drain's grouping accuracy on every loghub sample (see Benchmarks/logs/README.md).
 eval-logs: release
 	Benchmarks/logs/evaluate.sh .build/release/stmd $(LOG_DATA) $(DATA_OUT)/logs
+
+## model-logs-hdfs: the shipped DeepLog HDFS model (Models/logs/hdfs-deeplog), from the split eval-logs uses.
+model-logs-hdfs: release
+	Benchmarks/logs/split.sh $(LOG_DATA) $(DATA_OUT)/logs/data > /dev/null
+	STMD_THREADS=1 .build/release/stmd train logs --keys $(DATA_OUT)/logs/data/hdfs/train-normal --out Models/logs/hdfs-deeplog \
+	  --valid-normal $(DATA_OUT)/logs/data/hdfs/valid-normal --valid-abnormal $(DATA_OUT)/logs/data/hdfs/valid-abnormal \
+	  --data-description "DeepLog's HDFS log-key sessions (Du et al. 2017; raw logs from Xu et al. 2009), wuyifan18/DeepLog data/hdfs_train as in ../shared/data/logs/deeplog-hdfs: the normal sessions with line number n % 5 > 1 (Benchmarks/logs/split.sh)." \
+	  --licence "MIT for the wuyifan18/DeepLog repository as a whole; the data carries no separate licence."
 
 ## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
 reference-fixtures:

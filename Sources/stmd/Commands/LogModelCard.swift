@@ -4,7 +4,7 @@ import STMLogs
 enum LogModelCard {
     static func render(
         _ configuration: LogModelConfiguration, record: LogModelConfiguration.TrainingRecord, templateCount: Int?,
-        validation: (counts: DetectionCounts, data: [String])?
+        validation: (counts: DetectionCounts, data: [String])?, dataDescription: String?, licence: String?
     ) -> String {
         let detector = configuration.detector
         var lines = [
@@ -23,6 +23,10 @@ enum LogModelCard {
             "- Served one LSTM step per line with two staggered states (each reset every h lines); weights float32.",
             "",
             "## Data",
+            "",
+            dataDescription ?? "(no description given)",
+            "",
+            "Licence (as the data's source states it): \(licence ?? "not given")",
             "",
             "- Trained on: \(record.data.map { "`\($0)`" }.joined(separator: ", "))",
             "- \(record.sequences) sequences, \(record.lines) keys, \(record.windows) training windows",

@@ -31,6 +31,12 @@ struct TrainLogsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Output folder for the model bundle.", valueName: "dir"))
     var out: String
 
+    @Option(name: .customLong("data-description"), help: "What the data is and where it comes from (model card).")
+    var dataDescription: String?
+
+    @Option(help: "The data's licence, as its source states it (model card).")
+    var licence: String?
+
     @Option(help: "Model name (default: the output folder's name).")
     var name: String?
 
@@ -148,7 +154,8 @@ struct TrainLogsCommand: ParsableCommand {
                 + "false-positive rate \(fixed(counts.falsePositiveRate, 4))")
         }
         try bundle.write(
-            to: out, card: LogModelCard.render(configuration, record: record, templateCount: templates?.templates.count, validation: validation))
+            to: out, card: LogModelCard.render(configuration, record: record, templateCount: templates?.templates.count, validation: validation,
+                dataDescription: dataDescription, licence: licence))
         print("trained \(name): \(ids.count) templates, final loss \(lastLoss), \(Int(seconds)) s")
         print("model: \(out)")
     }
