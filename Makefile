@@ -8,7 +8,7 @@ SWIFT ?= swift
 # files from export-format fixtures.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync libsystemd-dev systemd systemd-journal-remote
 
-.PHONY: all deps build release test demo bench bench-daemon clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon bench-logs eval-logs model-logs-hdfs clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -111,6 +111,28 @@ bench-daemon: release data
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	$(VENV)/bin/python -c "import torch, onnxruntime, onnx, watchdog" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/daemon/requirements.txt
 	python3 Benchmarks/daemon/run.py --stmd .build/release/stmd --python $(VENV)/bin/python $(BENCH_FLAGS)
+
+## bench-logs: log lines/s for template mining + the DeepLog detector step, one thread, against a Python peer
+## (drain3 + PyTorch) on the loghub 2k samples; prints the table for BENCHMARKS.md.
+LOG_DATA ?= $(or $(STMD_DATA),../shared/data)/logs
+bench-logs: deps
+	$(SWIFT) build -c release --product stmd-logs-bench
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -c "import torch, drain3" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/logs/requirements.txt
+	Benchmarks/logs/run.sh .build/release/stmd-logs-bench $(VENV)/bin/python $(LOG_DATA)/loghub
+
+## eval-logs: the log-anomaly evaluation of BENCHMARKS.md: splits, HDFS and BGL models, their scores, and
+## Drain's grouping accuracy on every loghub sample (see Benchmarks/logs/README.md).
+eval-logs: release
+	Benchmarks/logs/evaluate.sh .build/release/stmd $(LOG_DATA) $(DATA_OUT)/logs
+
+## model-logs-hdfs: the shipped DeepLog HDFS model (Models/logs/hdfs-deeplog), from the split eval-logs uses.
+model-logs-hdfs: release
+	Benchmarks/logs/split.sh $(LOG_DATA) $(DATA_OUT)/logs/data > /dev/null
+	STMD_THREADS=1 .build/release/stmd train logs --keys $(DATA_OUT)/logs/data/hdfs/train-normal --out Models/logs/hdfs-deeplog \
+	  --valid-normal $(DATA_OUT)/logs/data/hdfs/valid-normal --valid-abnormal $(DATA_OUT)/logs/data/hdfs/valid-abnormal \
+	  --data-description "DeepLog's HDFS log-key sessions (Du et al. 2017; raw logs from Xu et al. 2009), wuyifan18/DeepLog data/hdfs_train as in ../shared/data/logs/deeplog-hdfs: the normal sessions with line number n % 5 > 1 (Benchmarks/logs/split.sh)." \
+	  --licence "MIT for the wuyifan18/DeepLog repository as a whole; the data carries no separate licence."
 
 ## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
 reference-fixtures:

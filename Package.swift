@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "STMModels", dependencies: ["STMTensor"], swiftSettings: numericSettings),
         .target(name: "STMText", swiftSettings: strictSettings),
         .target(name: "STMTasks", dependencies: ["STMText", "STMModels", "STMTensor"], swiftSettings: strictSettings),
+        // Log monitoring: Drain templates and the DeepLog next-key model (no Foundation in the numeric path).
+        .target(name: "STMLogs", dependencies: ["STMModels", "STMTensor"], swiftSettings: numericSettings),
         .target(name: "STMWatcher", swiftSettings: strictSettings),
         // libsystemd: sd_notify, the watchdog, journal writing (sd_journal_sendv) and reading.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
@@ -61,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "stmd",
             dependencies: [
-                "STMTensor", "STMModels", "STMText", "STMTasks", "STMWatcher", "STMDaemon", "STMMemory",
+                "STMTensor", "STMModels", "STMText", "STMTasks", "STMWatcher", "STMDaemon", "STMMemory", "STMLogs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -69,6 +71,10 @@ let package = Package(
         .executableTarget(
             name: "stmd-bench", dependencies: ["STMTensor", "STMModels"], path: "Benchmarks/EngineBench",
             swiftSettings: numericSettings),
+        .executableTarget(
+            name: "stmd-logs-bench", dependencies: ["STMLogs", "STMTensor"], path: "Benchmarks/logs/LogsBench",
+            swiftSettings: numericSettings),
+        .testTarget(name: "STMLogsTests", dependencies: ["STMLogs", "STMTesting"], swiftSettings: strictSettings),
         .testTarget(name: "STMTextTests", dependencies: ["STMText"], swiftSettings: strictSettings),
         .testTarget(
             name: "STMTasksTests", dependencies: ["STMTasks", "STMTesting"], swiftSettings: strictSettings),
