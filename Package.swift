@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "STMDaemon",
             dependencies: [
-                "STMWatcher", "STMTasks", "STMMemory", "CSystemd", .product(name: "GRDB", package: "GRDB.swift"),
+                "STMWatcher", "STMTasks", "STMMemory", "STMLogs", "CSystemd", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

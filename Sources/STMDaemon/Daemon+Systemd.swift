@@ -59,6 +59,10 @@ extension Daemon {
         var line =
             "\(streamCount) streams, \(queued.values.reduce(0, +)) queued, \(rate.perSecondText) docs/s, "
             + "\(totals.published) done, \(totals.failed) failed"
+        if let logMonitor {
+            let totals = logMonitor.totals
+            line += ", \(totals.lines) log lines, \(totals.anomalies) unusual"
+        }
         if let problem = log.lastProblem?.text { line += "; last problem: \(problem)" }
         return line
     }
@@ -115,6 +119,8 @@ extension Daemon {
         if old.ignore != new.ignore { changed.append("ignore") }
         if old.output != new.output { changed.append("output") }
         if old.stateDirectory != new.stateDirectory { changed.append("state_directory") }
+        if old.journal != new.journal { changed.append("journal") }
+        if old.logs != new.logs { changed.append("logs") }
         return changed
     }
 

@@ -56,6 +56,9 @@ public final class Daemon: @unchecked Sendable {
     let scheduler: StreamScheduler<WorkItem>
     let pipeline: DocumentPipeline
     let counters = PipelineCounters()
+    /// Journal monitoring (`[[journal]]`): nil when no source is configured.
+    let logMonitor: LogStreamMonitor?
+    private let journalFollower: JournalFollower?
     let notifier = SystemdNotifier()
     let rate = DocumentRate()
     private let lock = NSLock()
@@ -117,6 +120,16 @@ public final class Daemon: @unchecked Sendable {
         if configuration.memory.enabled {
             pipeline.memory = StreamMemoryEngine(ledger: ledger, configuration: configuration.memory)
         }
+        if configuration.journal.isEmpty {
+            logMonitor = nil
+            journalFollower = nil
+        } else {
+            let monitor = LogStreamMonitor(ledger: ledger, settings: configuration.logs, log: log, stateDirectory: setup.statePath)
+            logMonitor = monitor
+            journalFollower = try JournalFollower(sources: configuration.journal, checkpoints: try ledger.journalCursors()) {
+                source, entries in monitor.process(source: source, entries: entries)
+            }
+        }
         log.info(
             "stmd \(setup.version): inboxes \(setup.roots.joined(separator: ", ")); configuration: \(setup.configurationSource); "
                 + "state \(setup.statePath); models \(loaded.keys.sorted().joined(separator: ", ")); "
@@ -167,6 +180,7 @@ public final class Daemon: @unchecked Sendable {
             pipeline.finishGroupCommit()
             return 1
         }
+        journalFollower?.start()
         if watcher.isPolling { log.notice("polling \(watcher.pollingRoots.joined(separator: ", ")) (network file system or --poll)") }
         let events = Task { await self.consumeEvents() }
         let housekeeping = Task { await self.housekeeping() }
@@ -177,6 +191,7 @@ public final class Daemon: @unchecked Sendable {
             watchdogTask?.cancel()
         }
         watcher.stop()
+        journalFollower?.stop()
         events.cancel()
         housekeeping.cancel()
         scheduler.close()
@@ -269,6 +284,7 @@ public final class Daemon: @unchecked Sendable {
                     maximumMissingPerStream: configuration.retention.maxRowsPerStream)
                 _ = try? ledger.prune(retention: retention)
             }
+            logMonitor?.flushSummaries()
             rate.record(finished: scheduler.progress.finished)
             writeStatus()
             publishStatus()

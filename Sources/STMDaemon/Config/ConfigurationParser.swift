@@ -18,7 +18,7 @@ struct ConfigurationParser {
     static let globalKeys = [
         "state_directory", "workers", "settle_delay", "maximum_wait", "max_file_size", "queue_capacity",
         "reconcile_interval", "poll", "poll_interval", "ignore", "output", "output_root", "failed", "failed_directory",
-        "retry", "retention", "memory", "defaults", "streams",
+        "retry", "retention", "memory", "defaults", "streams", "logs", "journal",
     ]
     static let streamKeys = ["enabled", "tasks", "settle_delay", "maximum_wait", "max_file_size", "ignore"]
 
@@ -81,6 +81,10 @@ struct ConfigurationParser {
         if var streamsTable = subtable("streams", in: &table) {
             configuration.streams = streams(&streamsTable, globals: configuration)
         }
+        if var logsTable = subtable("logs", in: &table) {
+            configuration.logs = logs(&logsTable)
+        }
+        configuration.journal = journalSources(in: &table)
         assert(table.knownKeys == Self.globalKeys, "globalKeys must list what configuration(from:) reads, in order")
         reportUnknownKeys(in: table, elsewhere: ["tasks": "defaults.tasks", "enabled": "streams.<name>.enabled"])
         return configuration

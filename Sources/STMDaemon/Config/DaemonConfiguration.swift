@@ -49,6 +49,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var tasks: [String: String]
     /// `[streams.<name>]`: per-stream overrides, by stream (folder) name.
     public var streams: [String: StreamOverride]
+    /// `[[journal]]`: journal sources followed for unusual log lines, one stream per unit (or per `stream_field`).
+    public var journal: [JournalSourceSettings]
+    /// `[logs]`: the anomaly detector of journal streams.
+    public var logs: LogMonitorConfiguration
 
     /// The built-in defaults.
     public init() {
@@ -67,6 +71,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         retry = RetryPolicy()
         retention = RetentionPolicy()
         memory = MemoryConfiguration()
+        journal = []
+        logs = LogMonitorConfiguration()
         tasks = Self.builtInTasks
         streams = [:]
     }

@@ -46,6 +46,9 @@ extension Ledger {
         migrator.registerMigration("v2 stream memory") { db in
             try db.execute(sql: Ledger.memorySchema)
         }
+        migrator.registerMigration("v3 journal monitoring") { db in
+            try db.execute(sql: Ledger.journalSchema)
+        }
         return migrator
     }
 

@@ -1,0 +1,21 @@
+public import STMLogs
+
+extension DaemonConfiguration {
+    /// `[logs]`: how followed journal streams (`[[journal]]`) are judged.
+    public struct LogMonitorConfiguration: Sendable, Equatable {
+        /// `window` (h), `candidates` (g), `min_probability`, `learning_lines`: the per-stream DeepLog detector.
+        /// Streams learn online: their first `learning_lines` lines are taken as normal and trained on.
+        public var detector: LogDetectorSettings
+        /// `alerts_per_minute`: anomaly alerts per stream per minute before the rest of the minute's are summed up
+        /// in one summary alert.
+        public var alertsPerMinute: Int
+
+        public init(
+            detector: LogDetectorSettings = LogDetectorSettings(learningLines: 2000, updateInterval: 250),
+            alertsPerMinute: Int = 20
+        ) {
+            self.detector = detector
+            self.alertsPerMinute = alertsPerMinute
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import Logging
+import STMLogs
+
+/// Judges followed journal entries: per stream (a unit, by default), Drain templates and a DeepLog detector that
+/// learns the stream's first lines online and then flags lines whose template it did not expect. Each batch's
+/// templates, detectors and the source's cursor are committed together (`Ledger.commitJournalBatch`); alerts go to
+/// the journal (MESSAGE_ID `logAnomaly`, PRIORITY=warning, `STM_ANOMALY=1`, `STM_SOURCE_CURSOR`) and to
+/// `<state>/anomalies/<stream>.jsonl`, at most `alerts_per_minute` per stream and the rest summed up.
+public final class LogStreamMonitor: @unchecked Sendable {
+    struct StreamState {
+        var miner: TemplateMiner
+        var detector: LogAnomalyDetector
+        var lines: Int
+        var anomalies: Int
+    }
+
+    private let ledger: Ledger
+    private let settings: DaemonConfiguration.LogMonitorConfiguration
+    private let log: DaemonLog
+    private let alertsDirectory: String
+    private let lock = NSLock()
+    private var streams: [String: StreamState] = [:]
+    private var limiter: AlertLimiter
+    private var counts = (lines: 0, anomalies: 0)
+
+    public init(ledger: Ledger, settings: DaemonConfiguration.LogMonitorConfiguration, log: DaemonLog, stateDirectory: String) {
+        self.ledger = ledger
+        self.settings = settings
+        self.log = log
+        alertsDirectory = stateDirectory + "/anomalies"
+        limiter = AlertLimiter(perMinute: settings.alertsPerMinute)
+    }
+
+    /// Lines judged and anomalies found since start.
+    public var totals: (lines: Int, anomalies: Int) { lock.withLock { counts } }
+
+    /// One batch from `source`, in journal order: judge, commit, then alert.
+    public func process(source: String, entries: [JournalEntry]) {
+        guard let last = entries.last else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        var touched: [String: StreamState] = [:]
+        var alerts: [Alert] = []
+        for entry in entries {
+            var state: StreamState
+            if let existing = touched[entry.stream] ?? streams[entry.stream] {
+                state = existing
+            } else {
+                state = loadOrCreate(entry.stream)
+            }
+            let match = state.miner.add(entry.message)
+            if match.change == .created {
+                let text = state.miner.template(id: match.templateId)?.text ?? ""
+                log.log(
+                    .info, "stream \(entry.stream): new log template #\(match.templateId): \(text)",
+                    metadata: ["stream": .string(entry.stream), "template_id": .string(String(match.templateId))])
+            }
+            let verdict = state.detector.observe(match.templateId)
+            state.lines += 1
+            if verdict.isAnomalous {
+                state.anomalies += 1
+                alerts.append(Alert(entry: entry, verdict: verdict, miner: state.miner))
+            }
+            touched[entry.stream] = state
+        }
+        do {
+            let records = try touched.map { stream, state in
+                Ledger.LogStreamRecord(
+                    stream: stream, templates: try Array(JSONEncoder().encode(state.miner.state)),
+                    detector: state.detector.checkpoint(), lines: state.lines, anomalies: state.anomalies)
+            }
+            try ledger.commitJournalBatch(source: source, cursor: last.cursor, streams: records)
+        } catch {
+            // Not committed: the entries are judged again after a restart; keep the in-memory state as it was.
+            log.error("journal source \(source): the batch's state could not be stored (\(error)); it will be read again")
+            return
+        }
+        for (stream, state) in touched { streams[stream] = state }
+        counts.lines += entries.count
+        counts.anomalies += alerts.count
+        let now = Date().timeIntervalSince1970
+        for alert in alerts {
+            switch limiter.admit(stream: alert.entry.stream, at: now) {
+            case .send(let suppressedBefore):
+                if suppressedBefore > 0 { summarize(stream: alert.entry.stream, suppressed: suppressedBefore) }
+                send(alert)
+            case .suppress:
+                continue
+            }
+        }
+    }
+
+    /// Summary alerts for minutes that ended with anomalies held back (housekeeping calls this).
+    public func flushSummaries() {
+        lock.lock()
+        let due = limiter.due(at: Date().timeIntervalSince1970)
+        lock.unlock()
+        for (stream, suppressed) in due { summarize(stream: stream, suppressed: suppressed) }
+    }
+
+    private func loadOrCreate(_ stream: String) -> StreamState {
+        if let record = try? ledger.logStream(stream) {
+            do {
+                let miner = try TemplateMiner(state: JSONDecoder().decode(TemplateMinerState.self, from: Data(record.templates)))
+                let detector = try LogAnomalyDetector(checkpoint: record.detector)
+                return StreamState(miner: miner, detector: detector, lines: record.lines, anomalies: record.anomalies)
+            } catch {
+                log.warning("log stream \(stream): its stored state cannot be read (\(error)); it starts learning again")
+            }
+        }
+        log.info("log stream \(stream): learning its first \(settings.detector.learningLines) lines")
+        return StreamState(
+            miner: TemplateMiner(), detector: LogAnomalyDetector(settings: settings.detector), lines: 0, anomalies: 0)
+    }
+
+    struct Alert {
+        var entry: JournalEntry
+        var verdict: LogVerdict
+        var template: String
+        var predicted: [(id: Int, template: String)]
+
+        init(entry: JournalEntry, verdict: LogVerdict, miner: TemplateMiner) {
+            self.entry = entry
+            self.verdict = verdict
+            template = miner.template(id: verdict.templateId)?.text ?? "(unknown)"
+            predicted = verdict.predicted.map { ($0, miner.template(id: $0)?.text ?? "(unknown)") }
+        }
+    }
+
+    private func send(_ alert: Alert) {
+        let reason = alert.verdict.reason == .unknownTemplate ? "a new kind of line" : "an unexpected line"
+        let expected = alert.predicted.prefix(3).map { "#\($0.id) \($0.template)" }.joined(separator: "; ")
+        log.event(
+            .logAnomaly, .warning,
+            "stream \(alert.entry.stream): \(reason) (template #\(alert.verdict.templateId) \(alert.template)"
+                + (expected.isEmpty ? ")" : "; expected \(expected))") + ": \(alert.entry.message)",
+            metadata: [
+                "anomaly": "1", "stream": .string(alert.entry.stream), "template": .string(alert.template),
+                "template_id": .string(String(alert.verdict.templateId)),
+                "predicted": .string(alert.predicted.map { String($0.id) }.joined(separator: ",")),
+                "source_cursor": .string(alert.entry.cursor),
+            ])
+        appendJSONLine(
+            stream: alert.entry.stream,
+            [
+                "time": Double(alert.entry.realtimeMicroseconds) / 1e6, "stream": alert.entry.stream,
+                "cursor": alert.entry.cursor, "message": alert.entry.message, "template_id": alert.verdict.templateId,
+                "template": alert.template,
+                "reason": alert.verdict.reason == .unknownTemplate ? "unknown_template" : "unexpected",
+                "predicted": alert.predicted.map { ["id": $0.id, "template": $0.template] as [String: Any] },
+            ])
+    }
+
+    private func summarize(stream: String, suppressed: Int) {
+        log.event(
+            .logAnomaly, .warning,
+            "stream \(stream): \(suppressed) more unusual lines in the last minute (over alerts_per_minute = \(settings.alertsPerMinute))",
+            metadata: ["anomaly": "1", "stream": .string(stream), "suppressed": .string(String(suppressed))])
+        appendJSONLine(
+            stream: stream, ["time": Date().timeIntervalSince1970, "stream": stream, "suppressed": suppressed])
+    }
+
+    /// `<state>/anomalies/<stream>.jsonl`, one object per line; `/` and leading dots in the stream name escaped.
+    private func appendJSONLine(stream: String, _ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        let name = stream.replacingOccurrences(of: "/", with: "%2F").replacingOccurrences(of: "..", with: "%2E%2E")
+        let path = alertsDirectory + "/" + name + ".jsonl"
+        try? FileManager.default.createDirectory(atPath: alertsDirectory, withIntermediateDirectories: true)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            log.warning("cannot append to \(path): \(String(cString: strerror(errno)))")
+            return
+        }
+        defer { close(fd) }
+        let line = Array(data) + [UInt8(ascii: "\n")]
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+}

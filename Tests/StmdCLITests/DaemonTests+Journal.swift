@@ -1,0 +1,81 @@
+import Foundation
+import STMTesting
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Journal monitoring end to end: the daemon follows a directory of real journal files (written by
+/// systemd-journal-remote), learns a stream's first lines, flags an injected unusual line, leaves normal lines
+/// alone, and resumes after a restart at its checkpoint with no replay and no gap.
+extension DaemonTests {
+    static func sshLine(_ index: Int) -> String {
+        let user = "user\(index % 7)", address = "10.0.\(index % 3).\(index % 250)", port = 40_000 + index
+        switch index % 4 {
+        case 0: return "Accepted publickey for \(user) from \(address) port \(port) ssh2"
+        case 1: return "pam_unix(sshd:session): session opened for user \(user) by (uid=0)"
+        case 2: return "pam_unix(sshd:session): session closed for user \(user)"
+        default: return "Disconnected from user \(user) \(address) port \(port)"
+        }
+    }
+
+    @Test(.enabled(if: JournalFiles.tool != nil, "systemd-journal-remote is not installed"))
+    func followsTheJournalFlagsAnInjectedAnomalyAndResumesAtItsCheckpoint() async throws {
+        let journal = try TemporaryDirectory(prefix: "stmd-journal")
+        let file = journal.path + "/system.journal"
+        let learning = 400
+        try JournalFiles.append(to: file, (0..<(learning + 100)).map { .init(message: Self.sshLine($0), identifier: "sshd", index: $0) })
+        let world = try DaemonWorld(
+            "journal-follow", streams: ["news"],
+            tables: """
+                [logs]
+                learning_lines = \(learning)
+
+                [[journal]]
+                name = "ssh"
+                directory = "\(journal.path)"
+                matches = ["SYSLOG_IDENTIFIER=sshd"]
+                stream_field = "SYSLOG_IDENTIFIER"
+                start = "head"
+                """)
+        var listener = try NotifyListener(directory: world.base)
+        var daemon = try world.start(environment: ["NOTIFY_SOCKET": listener.path])
+        // Learned 400 lines, judged 100 normal ones: nothing flagged.
+        let judged = await listener.first(timeout: 60) { $0["STATUS"]?.contains("500 log lines") == true }
+        try #require(judged != nil, "\(listener.messages.suffix(3))\n\(daemon.log)")
+        #expect(judged?.message.fields["STATUS"]?.contains("500 log lines, 0 unusual") == true, "\(judged!.message)")
+
+        let anomaly = "kernel: Out of memory: Killed process 4242 (postgres) total-vm:8123456kB"
+        try JournalFiles.append(
+            to: file,
+            [JournalFiles.Entry(message: anomaly, identifier: "sshd", index: 500)]
+                + (501..<520).map { .init(message: Self.sshLine($0 - 1), identifier: "sshd", index: $0) })
+        let flagged = await listener.first(timeout: 30) { $0["STATUS"]?.contains("520 log lines") == true }
+        try #require(flagged != nil, "\(listener.messages.suffix(3))\n\(daemon.log)")
+        #expect(flagged?.message.fields["STATUS"]?.contains("520 log lines, 1 unusual") == true, "\(flagged!.message)")
+        #expect(daemon.log.contains("stream sshd: a new kind of line"), "\(daemon.log)")
+        #expect(daemon.log.contains(anomaly))
+        let alerts = try String(contentsOfFile: world.state + "/anomalies/sshd.jsonl", encoding: .utf8)
+            .split(separator: "\n").map { try JSON.object($0) }
+        #expect(alerts.count == 1)
+        #expect(alerts.first?["message"] as? String == anomaly)
+        #expect((alerts.first?["cursor"] as? String)?.isEmpty == false)
+        #expect(alerts.first?["reason"] as? String == "unknown_template")
+        let (stopped, _) = try await daemon.stop()
+        #expect(stopped.exitedCleanly, "\(stopped)")
+
+        // Ten more lines while it is down; the restart reads exactly those.
+        try JournalFiles.append(to: file, (520..<530).map { .init(message: Self.sshLine($0 - 1), identifier: "sshd", index: $0) })
+        listener = try NotifyListener(directory: world.base)
+        daemon = try world.start(environment: ["NOTIFY_SOCKET": listener.path])
+        let resumed = await listener.first(timeout: 30) { $0["STATUS"]?.contains("10 log lines") == true }
+        try #require(resumed != nil, "\(listener.messages.suffix(3))\n\(daemon.log)")
+        try await Task.sleep(for: .milliseconds(1500))
+        let last = listener.messages.last { $0.fields["STATUS"] != nil }
+        #expect(last?.fields["STATUS"]?.contains("10 log lines, 0 unusual") == true, "\(String(describing: last))")
+        #expect(!daemon.log.contains("learning its first"), "the stream's detector was not restored: \(daemon.log)")
+        let (again, _) = try await daemon.stop()
+        #expect(again.exitedCleanly, "\(again)")
+    }
+}
