@@ -1,5 +1,6 @@
 import Foundation
 import STMDaemon
+import STMLogs
 import STMTesting
 import Testing
 
@@ -89,12 +90,55 @@ struct ConfigurationTests {
             Issue.record("no [streams.…] example in stmd.toml")
             return
         }
-        let example = lines[start...].map { $0.hasPrefix("# ") ? $0.dropFirst(2) : $0.drop { $0 == "#" } }
+        let block = lines[start...].prefix { !$0.isEmpty }
+        let example = block.map { $0.hasPrefix("# ") ? $0.dropFirst(2) : $0.drop { $0 == "#" } }
             .joined(separator: "\n")
         let configuration = try DaemonConfiguration.parse(example)
         #expect(configuration.settings(forStream: "reviews").tasks == ["sentiment": "sentiment-en"])
         #expect(configuration.settings(forStream: "reviews").maximumFileSize == 1 << 20)
         #expect(configuration.settings(forStream: "scratch").enabled == false)
+    }
+
+    /// The commented `[logs]` and `[[journal]]` example parses once uncommented.
+    @Test func theShippedJournalExampleIsValid() throws {
+        let text = try String(contentsOfFile: Self.shippedFile, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex(of: "# [logs]"), "no [logs] example in stmd.toml")
+        let example = lines[start...].prefix { !$0.isEmpty }.map { $0.hasPrefix("# ") ? $0.dropFirst(2) : $0.drop { $0 == "#" } }
+            .joined(separator: "\n")
+        let configuration = try DaemonConfiguration.parse(example)
+        #expect(configuration.logs.detector.window == 10 && configuration.logs.detector.candidates == 9)
+        #expect(configuration.logs.detector.learningLines == 2000 && configuration.logs.alertsPerMinute == 20)
+        let source = try #require(configuration.journal.first)
+        #expect(configuration.journal.count == 1)
+        #expect(source.name == "web" && source.matches == ["_SYSTEMD_UNIT=nginx.service"])
+        #expect(source.maximumPriority == 6 && source.streamField == "_SYSTEMD_UNIT" && source.start == .tail)
+        #expect(source.location == .local)
+    }
+
+    @Test func badJournalSourcesAreRefusedWithTheirKeys() {
+        let bad = """
+            [[journal]]
+            matches = ["lowercase=x", 3]
+            priority = "loud"
+            start = "middle"
+            directory = "/var/log/journal"
+            files = ["/a.journal"]
+            colour = "blue"
+
+            [[journal]]
+            name = "twice"
+
+            [[journal]]
+            name = "twice"
+            """
+        let text = message(bad) ?? ""
+        for expected in [
+            "journal[0].name", "journal[0].matches[0]", "journal[0].matches[1]", "journal[0].priority",
+            "journal[0].start", "journal[0].files", "journal[0].colour", "journal[2].name",
+        ] {
+            #expect(text.contains(expected), "\(expected) missing from: \(text)")
+        }
     }
 
     @Test func lookupOrderIsExplicitThenConfigurationDirectoryThenSystemPaths() throws {
@@ -353,7 +397,7 @@ struct ConfigurationTests {
             refusal("[memory]\nwindw = 10")
                 == .unknownKey(file: "stmd.toml", key: "memory.windw", suggestion: "memory.window"))
         #expect(
-            refusal("[[journal]]\nmatch = \"x\"") == .unknownKey(file: "stmd.toml", key: "journal", suggestion: nil))
+            refusal("[[alerts]]\nmatch = \"x\"") == .unknownKey(file: "stmd.toml", key: "alerts", suggestion: nil))
         // Keys that need quotes are shown with them.
         #expect(
             refusal("[streams.\"my.folder\"]\nkind = \"lines\"")

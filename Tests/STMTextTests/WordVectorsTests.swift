@@ -291,7 +291,8 @@ private final class FixtureFolder {
         gensim not installed: set STMD_GENSIM_PYTHON to a python that can `import gensim`, or install gensim \
         into ~/.cache/stmd/venv
         """),
-    .timeLimit(.minutes(1))
+    // Importing gensim takes seconds on an idle machine and far longer on a loaded one.
+    .timeLimit(.minutes(5))
 )
 struct WordVectorsGensimTests {
     static let script = """

@@ -39,6 +39,12 @@ struct ConfigurationTable {
 
     /// A bare TOML key is `A-Za-z0-9_-`; anything else is written as a quoted key.
     static func quotedIfNeeded(_ segment: String) -> String {
+        // An element of an array of tables, `journal[0]`, is shown as such.
+        if let open = segment.firstIndex(of: "["), segment.hasSuffix("]"), open != segment.startIndex,
+            segment[segment.index(after: open)..<segment.index(before: segment.endIndex)].allSatisfy(\.isNumber)
+        {
+            return quotedIfNeeded(String(segment[..<open])) + segment[open...]
+        }
         let bare =
             !segment.isEmpty
             && segment.unicodeScalars.allSatisfy { scalar in
