@@ -285,6 +285,7 @@ public final class Daemon: @unchecked Sendable {
                 _ = try? ledger.prune(retention: retention)
             }
             logMonitor?.flushSummaries()
+            logMonitor?.applyFeedback()
             rate.record(finished: scheduler.progress.finished)
             writeStatus()
             publishStatus()

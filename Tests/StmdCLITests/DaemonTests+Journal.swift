@@ -62,6 +62,16 @@ extension DaemonTests {
         #expect(alerts.first?["message"] as? String == anomaly)
         #expect((alerts.first?["cursor"] as? String)?.isEmpty == false)
         #expect(alerts.first?["reason"] as? String == "unknown_template")
+
+        // The operator says it was normal: `stmd logs mark-normal` while the daemon runs; it retrains within a second.
+        let cursor = try #require(alerts.first?["cursor"] as? String)
+        let marked = try await DaemonProcess.runStmd(["logs", "mark-normal", "--state", world.state, cursor], in: world.base)
+        #expect(marked.exitedCleanly && marked.stdout.contains("stream sshd"), "\(marked)")
+        #expect(await daemon.waitForLog("marked normal by an operator"), "\(daemon.log)")
+        let unknown = try await DaemonProcess.runStmd(["logs", "mark-normal", "--state", world.state, "s=nonsense"], in: world.base)
+        #expect(!unknown.exitedCleanly && unknown.stderr.contains("no alert has the cursor s=nonsense"), "\(unknown)")
+        let streams = try await DaemonProcess.runStmd(["logs", "streams", "--state", world.state], in: world.base)
+        #expect(streams.stdout.contains("sshd\t520 lines\t1 unusual"), "\(streams)")
         let (stopped, _) = try await daemon.stop()
         #expect(stopped.exitedCleanly, "\(stopped)")
 

@@ -70,7 +70,12 @@ public final class LogStreamMonitor: @unchecked Sendable {
                     stream: stream, templates: try Array(JSONEncoder().encode(state.miner.state)),
                     detector: state.detector.checkpoint(), lines: state.lines, anomalies: state.anomalies)
             }
-            try ledger.commitJournalBatch(source: source, cursor: last.cursor, streams: records)
+            let alertRecords = alerts.map {
+                Ledger.LogAlertRecord(
+                    cursor: $0.entry.cursor, stream: $0.entry.stream, templateId: $0.verdict.templateId,
+                    unknownTemplate: $0.verdict.reason == .unknownTemplate, context: $0.verdict.context)
+            }
+            try ledger.commitJournalBatch(source: source, cursor: last.cursor, streams: records, alerts: alertRecords)
         } catch {
             // Not committed: the entries are judged again after a restart; keep the in-memory state as it was.
             log.error("journal source \(source): the batch's state could not be stored (\(error)); it will be read again")
@@ -88,6 +93,35 @@ public final class LogStreamMonitor: @unchecked Sendable {
             case .suppress:
                 continue
             }
+        }
+    }
+
+    /// Operator feedback (`stmd logs mark-normal`): each stream's detector retrains on the lines marked normal,
+    /// and the new state is committed with the feedback marked as taken. Housekeeping calls this.
+    public func applyFeedback() {
+        guard let pending = try? ledger.pendingFeedback(), !pending.isEmpty else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        for alert in pending {
+            var state = streams[alert.stream] ?? loadOrCreate(alert.stream)
+            let verdict = LogVerdict(
+                templateId: alert.templateId, reason: alert.unknownTemplate ? .unknownTemplate : .unexpected, rank: nil,
+                probability: nil, predicted: [], context: alert.context)
+            let learned = state.detector.markNormal(verdict)
+            do {
+                let record = Ledger.LogStreamRecord(
+                    stream: alert.stream, templates: try Array(JSONEncoder().encode(state.miner.state)),
+                    detector: state.detector.checkpoint(), lines: state.lines, anomalies: state.anomalies)
+                try ledger.commitFeedback(cursor: alert.cursor, stream: record)
+            } catch {
+                log.error("stream \(alert.stream): feedback on \(alert.cursor) could not be stored (\(error))")
+                continue
+            }
+            streams[alert.stream] = state
+            let template = state.miner.template(id: alert.templateId)?.text ?? "(unknown)"
+            log.notice(
+                "stream \(alert.stream): template #\(alert.templateId) \(template) marked normal by an operator; "
+                    + (learned ? "the model now expects it in that context" : "retrained, but it is still not among the expected lines"))
         }
     }
 

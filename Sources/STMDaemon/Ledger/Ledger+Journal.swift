@@ -19,7 +19,87 @@ extension Ledger {
             anomalies INTEGER NOT NULL,
             updated_at REAL NOT NULL
         ) STRICT;
+        CREATE TABLE log_alert (
+            cursor TEXT PRIMARY KEY,
+            stream TEXT NOT NULL,
+            template_id INTEGER NOT NULL,
+            unknown INTEGER NOT NULL,
+            context TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            marked_normal_at REAL,
+            feedback_done_at REAL
+        ) STRICT;
+        CREATE INDEX log_alert_pending ON log_alert (marked_normal_at, feedback_done_at);
         """
+
+    /// An alert as `stmd logs mark-normal` and the detector's retraining need it.
+    public struct LogAlertRecord: Sendable, Equatable {
+        public var cursor: String
+        public var stream: String
+        public var templateId: Int
+        /// The template was outside the model's vocabulary (else: known but not expected).
+        public var unknownTemplate: Bool
+        /// The template ids before the line, oldest first.
+        public var context: [Int]
+
+        public init(cursor: String, stream: String, templateId: Int, unknownTemplate: Bool, context: [Int]) {
+            self.cursor = cursor
+            self.stream = stream
+            self.templateId = templateId
+            self.unknownTemplate = unknownTemplate
+            self.context = context
+        }
+    }
+
+    /// `stmd logs mark-normal CURSOR`: records the operator's word; the running daemon (or the next start)
+    /// retrains the stream's detector on it. Returns the alert, or nil when no alert has that cursor.
+    public func markNormal(cursor: String) throws -> LogAlertRecord? {
+        let now = Date().timeIntervalSince1970
+        return try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM log_alert WHERE cursor = ?", arguments: [cursor]) else {
+                return nil
+            }
+            try db.execute(
+                sql: "UPDATE log_alert SET marked_normal_at = ?, feedback_done_at = NULL WHERE cursor = ?", arguments: [now, cursor])
+            return Self.alertRecord(row)
+        }
+    }
+
+    /// Alerts marked normal whose feedback the detector has not taken yet.
+    public func pendingFeedback() throws -> [LogAlertRecord] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM log_alert WHERE marked_normal_at IS NOT NULL AND feedback_done_at IS NULL ORDER BY marked_normal_at"
+            ).map(Self.alertRecord)
+        }
+    }
+
+    static func alertRecord(_ row: Row) -> LogAlertRecord {
+        let context = (row["context"] as String).split(separator: ",").compactMap { Int($0) }
+        return LogAlertRecord(
+            cursor: row["cursor"], stream: row["stream"], templateId: row["template_id"], unknownTemplate: row["unknown"] != 0,
+            context: context)
+    }
+
+    /// The stream's state after retraining on `cursor`'s line, and the feedback marked as taken, together.
+    public func commitFeedback(cursor: String, stream: LogStreamRecord) throws {
+        let now = Date().timeIntervalSince1970
+        try write { db in
+            try Self.upsert(stream, at: now, in: db)
+            try db.execute(sql: "UPDATE log_alert SET feedback_done_at = ? WHERE cursor = ?", arguments: [now, cursor])
+        }
+    }
+
+    private static func upsert(_ record: LogStreamRecord, at now: Double, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO log_stream (stream, templates, detector, lines, anomalies, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (stream) DO UPDATE SET templates = excluded.templates, detector = excluded.detector,
+                    lines = excluded.lines, anomalies = excluded.anomalies, updated_at = excluded.updated_at
+                """,
+            arguments: [record.stream, Data(record.templates), Data(record.detector), record.lines, record.anomalies, now])
+    }
 
     /// One log stream's stored state.
     public struct LogStreamRecord: Sendable, Equatable {
@@ -70,18 +150,22 @@ extension Ledger {
     }
 
     /// The batch's streams and the source's new cursor, together or not at all.
-    public func commitJournalBatch(source: String, cursor: String, streams: [LogStreamRecord]) throws {
+    public func commitJournalBatch(
+        source: String, cursor: String, streams: [LogStreamRecord], alerts: [LogAlertRecord] = []
+    ) throws {
         let now = Date().timeIntervalSince1970
         try write { db in
-            for record in streams {
+            for record in streams { try Self.upsert(record, at: now, in: db) }
+            for alert in alerts {
                 try db.execute(
                     sql: """
-                        INSERT INTO log_stream (stream, templates, detector, lines, anomalies, updated_at)
+                        INSERT OR IGNORE INTO log_alert (cursor, stream, template_id, unknown, context, created_at)
                         VALUES (?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (stream) DO UPDATE SET templates = excluded.templates, detector = excluded.detector,
-                            lines = excluded.lines, anomalies = excluded.anomalies, updated_at = excluded.updated_at
                         """,
-                    arguments: [record.stream, Data(record.templates), Data(record.detector), record.lines, record.anomalies, now])
+                    arguments: [
+                        alert.cursor, alert.stream, alert.templateId, alert.unknownTemplate ? 1 : 0,
+                        alert.context.map(String.init).joined(separator: ","), now,
+                    ])
             }
             try db.execute(
                 sql: """

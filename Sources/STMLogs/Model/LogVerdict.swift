@@ -24,4 +24,13 @@ public struct LogVerdict: Sendable, Equatable {
     public let context: [Int]
 
     public var isAnomalous: Bool { reason == .unexpected || reason == .unknownTemplate }
+
+    public init(templateId: Int, reason: Reason, rank: Int?, probability: Double?, predicted: [Int], context: [Int]) {
+        self.templateId = templateId
+        self.reason = reason
+        self.rank = rank
+        self.probability = probability
+        self.predicted = predicted
+        self.context = context
+    }
 }
