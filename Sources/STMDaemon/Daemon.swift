@@ -252,7 +252,7 @@ public final class Daemon: @unchecked Sendable {
         switch scheduler.submit(item, key: item.key, stream: item.location.stream) {
         case .full:
             log.debug("stream \(item.location.stream): queue full, the file will be picked up by a rescan")
-        case .queued, .duplicate, .closed:
+        case .queued, .duplicate, .deferred, .closed:
             break
         }
     }

@@ -17,9 +17,25 @@ struct StreamSchedulerTests {
         #expect(scheduler.submit(1, key: "k", stream: "s") == .queued)
         #expect(scheduler.submit(1, key: "k", stream: "s") == .duplicate)
         let taken = scheduler.next()!
-        #expect(scheduler.submit(1, key: "k", stream: "s") == .duplicate)  // still in progress
         scheduler.finish(key: taken.key)
         #expect(scheduler.submit(1, key: "k", stream: "s") == .queued)
+    }
+
+    /// A file that changes again while its previous version is in progress must run once more afterwards (its first
+    /// output can be visible before the run finishes, and the change's event would otherwise be dropped).
+    @Test func aKeySubmittedWhileInProgressRunsAgainAfterwards() {
+        let scheduler = StreamScheduler<Int>(capacity: 10)
+        #expect(scheduler.submit(1, key: "k", stream: "s") == .queued)
+        let taken = scheduler.next()!
+        #expect(scheduler.submit(2, key: "k", stream: "s") == .deferred)
+        #expect(scheduler.submit(3, key: "k", stream: "s") == .deferred)  // the latest event wins
+        #expect(scheduler.queuedCounts()["s"] == 0)
+        scheduler.finish(key: taken.key)
+        #expect(scheduler.queuedCounts()["s"] == 1)
+        let again = scheduler.next()!
+        #expect(again.key == "k" && again.item == 3)
+        scheduler.finish(key: again.key)
+        #expect(scheduler.progress.idle)
     }
 
     @Test func fullQueueRefusesAndAsksForARescanOnceDrained() {

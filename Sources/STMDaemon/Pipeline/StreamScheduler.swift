@@ -20,6 +20,8 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
     private var queuedKeys = Set<String>()
     private var inProgress = Set<String>()
     private var finished = 0
+    /// Items submitted while the same key was in progress, queued again when it finishes.
+    private var resubmit: [String: (item: Item, stream: String)] = [:]
     private var overflowed = Set<String>()
     private var closed = false
     /// Items taken per stream so far (`nextNumbered`); never reset, so numbers stay unique while the daemon runs.
@@ -43,6 +45,8 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
         case queued
         /// Already queued or being processed: nothing to do.
         case duplicate
+        /// The key is in progress: the item is queued again when that run finishes.
+        case deferred
         /// The stream's queue is full: not kept; the stream will need a rescan (see `streamsToRescan`).
         case full
         case closed
@@ -54,7 +58,13 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
         lock()
         defer { unlock() }
         if closed { return .closed }
-        if queuedKeys.contains(key) || inProgress.contains(key) { return .duplicate }
+        if queuedKeys.contains(key) { return .duplicate }
+        if inProgress.contains(key) {
+            // The file changed again while its previous version is being processed: run it once more afterwards,
+            // or that change would be lost (its output may already be visible when the next event arrives).
+            resubmit[key] = (item, stream)
+            return .deferred
+        }
         var queue = queues[stream] ?? []
         let head = heads[stream] ?? 0
         if queue.count - head >= capacity {
@@ -132,7 +142,9 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
         lock()
         inProgress.remove(key)
         finished += 1
+        let again = resubmit.removeValue(forKey: key)
         unlock()
+        if let again { submit(again.item, key: key, stream: again.stream) }
     }
 
     /// What the watchdog needs to tell progress from a stall: items finished so far (ever growing), and whether
