@@ -20,6 +20,7 @@ extension LogAnomalyDetector {
         var hiddenSize: Int
         var vocabulary: TemplateVocabulary
         var linesSeen: Int
+        var learningLimit: Int
         var laneAges: [Int]
         var resetAges: [Int]
         var recent: [Int]
@@ -30,7 +31,7 @@ extension LogAnomalyDetector {
     public func checkpoint() -> [UInt8] {
         let state = CheckpointState(
             format: Self.checkpointFormat, settings: settings, embeddingSize: model.embedding.dimension,
-            hiddenSize: model.cell.hiddenSize, vocabulary: vocabulary, linesSeen: linesSeen, laneAges: lanes.map(\.age),
+            hiddenSize: model.cell.hiddenSize, vocabulary: vocabulary, linesSeen: linesSeen, learningLimit: learningLimit, laneAges: lanes.map(\.age),
             resetAges: resetAges, recent: recent, recentCount: recentCount, history: Array(history.suffix(settings.historyLimit)))
         var tensors: [String: Tensor] = [:]
         for (key, tensor) in parameters.namedTensors { tensors["model." + key] = tensor }
@@ -74,6 +75,7 @@ extension LogAnomalyDetector {
             lanes[index].age = state.laneAges[index]
         }
         linesSeen = state.linesSeen
+        learningLimit = state.learningLimit
         resetAges = state.resetAges
         recent = state.recent
         recentCount = state.recentCount

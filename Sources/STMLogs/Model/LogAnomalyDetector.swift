@@ -47,6 +47,7 @@ public struct LogAnomalyDetector: Sendable {
         predictor = NextKeyPredictor(model: model, parameters: parameters)
         lanes = [predictor.makeLane(), predictor.makeLane()]
         resetAges = [settings.window, max(settings.window / 2, 1)]
+        learningLimit = settings.learningLines
         scores = Array(repeating: 0, count: model.classCount)
         recent = Array(repeating: 0, count: settings.window)
         startStream()
@@ -63,7 +64,18 @@ public struct LogAnomalyDetector: Sendable {
             settings: settings)
     }
 
-    public var isLearning: Bool { linesSeen < settings.learningLines }
+    /// Lines of the learning period; `finishLearning()` can end it early (e.g. after T minutes).
+    public internal(set) var learningLimit: Int
+
+    public var isLearning: Bool { linesSeen < learningLimit }
+
+    /// Ends the learning period now, training on what was seen (a learning period measured in time rather
+    /// than lines: the caller's clock decides).
+    public mutating func finishLearning() {
+        guard isLearning else { return }
+        learningLimit = linesSeen
+        trainOnHistory()
+    }
 
     /// The template id of "the sequence ends here", for sequences with a defined end (DeepLog's HDFS block
     /// sessions): trained as the key after a session's last line, it lets the model flag truncated sessions.
@@ -114,8 +126,8 @@ public struct LogAnomalyDetector: Sendable {
         linesSeen += 1
         read(classIndex, templateId: templateId)
         appendHistory(classIndex)
-        if settings.learningLines > 0 && linesSeen <= settings.learningLines {
-            if linesSeen % settings.updateInterval == 0 || linesSeen == settings.learningLines { trainOnHistory() }
+        if learningLimit > 0 && linesSeen <= learningLimit {
+            if linesSeen % settings.updateInterval == 0 || linesSeen == learningLimit { trainOnHistory() }
         }
         return verdict
     }
