@@ -93,6 +93,37 @@ struct StmdLogsCLITests {
         #expect(report["false_positive_rate"] as? Double == 0, "\(report)")
     }
 
+    @Test func trainOnAJournalExportMakesOneSequencePerUnit() async throws {
+        let folder = try TemporaryDirectory()
+        var export: [UInt8] = []
+        func field(_ text: String) { export += Array((text + "\n").utf8) }
+        for i in 0..<40 {
+            field("__CURSOR=s=abc;i=\(i)")
+            field("_SYSTEMD_UNIT=\(i % 2 == 0 ? "nginx.service" : "cron.service")")
+            if i == 5 {
+                // A binary field (a message with a newline): name, 64-bit little-endian length, bytes.
+                let message = Array("worker \(i) crashed\nstack follows".utf8)
+                export += Array("MESSAGE\n".utf8) + withUnsafeBytes(of: UInt64(message.count).littleEndian, Array.init) + message + [10]
+            } else {
+                field("MESSAGE=\(i % 2 == 0 ? "GET /index.html 200 \(i) ms" : "job \(i) done")")
+            }
+            field("")
+        }
+        try Data(export).write(to: URL(fileURLWithPath: folder.path + "/export.txt"))
+        let result = try await Stmd.run(
+            ["train", "logs", "--data", "export.txt", "--out", "model", "--hidden", "8", "--epochs", "2"], in: folder.path)
+        try #require(result.exitedCleanly, "\(result)")
+        #expect(result.stderr.contains("templates: 3 from 40 lines"), "\(result.stderr)")
+        #expect(result.stderr.contains("training on 2 sequences"), "\(result.stderr)")
+
+        try Data(export + Array("MESSAGE\n".utf8) + [200, 0, 0, 0, 0, 0, 0, 0, 65, 10]).write(
+            to: URL(fileURLWithPath: folder.path + "/broken.txt"))
+        let broken = try await Stmd.run(["train", "logs", "--data", "broken.txt", "--out", "model2"], in: folder.path)
+        #expect(broken.status == 1, "\(broken)")
+        #expect(broken.stderr.contains("broken.txt:"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("claims 200 bytes"), "\(broken.stderr)")
+    }
+
     @Test func badKeySessionsNameTheFileAndLine() async throws {
         let folder = try TemporaryDirectory()
         try "1 2 3\n1 two 3\n".write(toFile: folder.path + "/bad", atomically: true, encoding: .utf8)

@@ -11,8 +11,9 @@ struct TrainLogsCommand: ParsableCommand {
         abstract: "Train a log anomaly model (Drain templates + DeepLog next-key LSTM).",
         discussion: """
             --keys FILE: DeepLog sessions, one per line, space-separated integer keys (all normal). \
-            --data FILE…: raw log files, each one stream of lines; Drain mines the templates first \
-            (--skip-fields drops header fields such as dates and hosts). Progress goes to stderr.
+            --data FILE…: raw log files, each one stream of lines, or journal exports (`journalctl -o export`), \
+            one stream per unit; Drain mines the templates first (--skip-fields drops header fields such as dates \
+            and hosts in raw files). Progress goes to stderr.
             """
     )
 
@@ -72,6 +73,11 @@ struct TrainLogsCommand: ParsableCommand {
     @Option(name: .customLong("skip-fields"), help: "Raw lines: leading white-space fields to drop before parsing.")
     var skipFields: Int = 0
 
+    @Option(
+        name: .customLong("stream-field"), parsing: .upToNextOption,
+        help: "Journal exports: the fields naming an entry's stream, tried in order.")
+    var streamFields: [String] = ["_SYSTEMD_UNIT", "SYSLOG_IDENTIFIER"]
+
     @Option(help: "Drain: similarity threshold for joining a template.")
     var similarity: Double = 0.5
 
@@ -105,9 +111,23 @@ struct TrainLogsCommand: ParsableCommand {
             var miner = TemplateMiner(configuration: TemplateMinerConfiguration(depth: depth, similarityThreshold: similarity))
             sequences = []
             for path in data {
-                sequences.append(try LogData.lines(of: path).map { line in
-                    miner.add(String(LogData.message(line, skippingFields: skipFields))).templateId
-                })
+                guard let contents = FileManager.default.contents(atPath: path) else {
+                    throw CommandFailure("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")")
+                }
+                if JournalExport.looksLikeExport(contents) {
+                    // A journal export: one sequence per unit (or per --stream-field), in file order.
+                    var byStream: [String: [Int]] = [:]
+                    var order: [String] = []
+                    for entry in try JournalExport.read(contents, path: path, streamFields: streamFields) {
+                        if byStream[entry.stream] == nil { order.append(entry.stream) }
+                        byStream[entry.stream, default: []].append(miner.add(entry.message).templateId)
+                    }
+                    sequences += order.map { byStream[$0]! }
+                } else {
+                    sequences.append(try LogData.lines(of: path).map { line in
+                        miner.add(String(LogData.message(line, skippingFields: skipFields))).templateId
+                    })
+                }
             }
             templates = miner.state
             inputs = data
