@@ -14,10 +14,13 @@ public struct LogStreamMonitor: Sendable {
 
     /// A stream nobody trained a model for: the first `settings.learningLines` lines teach it.
     public init(
-        settings: LogDetectorSettings = LogDetectorSettings(learningLines: 2000), templates: TemplateMinerConfiguration = .init(),
+        settings: LogDetectorSettings = LogDetectorSettings(learningLines: 2000),
+        templates: TemplateMinerConfiguration = .init(),
         classCapacity: Int = 256, seed: UInt64 = 1
     ) {
-        self.init(miner: TemplateMiner(configuration: templates), detector: LogAnomalyDetector(classCapacity: classCapacity, settings: settings, seed: seed))
+        self.init(
+            miner: TemplateMiner(configuration: templates),
+            detector: LogAnomalyDetector(classCapacity: classCapacity, settings: settings, seed: seed))
     }
 
     /// A stream served by a trained bundle (`stmd train logs --data …`): its templates and weights.
@@ -38,13 +41,15 @@ public struct LogStreamMonitor: Sendable {
     /// Mines `message`'s template and judges it. `message` is the text without its header (journald's MESSAGE).
     public mutating func process(_ message: String) -> LineResult {
         let match = miner.add(message)
-        return LineResult(templateId: match.templateId, templateChange: match.change, verdict: detector.observe(match.templateId))
+        return LineResult(
+            templateId: match.templateId, templateChange: match.change, verdict: detector.observe(match.templateId))
     }
 
     /// The same for a message given as UTF-8 bytes.
     public mutating func process(bytes message: UnsafeBufferPointer<UInt8>) -> LineResult {
         let match = miner.add(bytes: message)
-        return LineResult(templateId: match.templateId, templateChange: match.change, verdict: detector.observe(match.templateId))
+        return LineResult(
+            templateId: match.templateId, templateChange: match.change, verdict: detector.observe(match.templateId))
     }
 
     /// The template's text, for alerts (`STM_TEMPLATE`, the predicted alternatives).

@@ -15,7 +15,8 @@ struct LogStreamMonitorTests {
 
     static func learned() -> LogStreamMonitor {
         var monitor = LogStreamMonitor(
-            settings: LogDetectorSettings(candidates: 1, learningLines: 800, updateInterval: 200, updateEpochs: 4, learningRate: 1e-2),
+            settings: LogDetectorSettings(
+                candidates: 1, learningLines: 800, updateInterval: 200, updateEpochs: 4, learningRate: 1e-2),
             classCapacity: 16)
         for i in 0..<800 {
             let result = monitor.process(cycleLine(i))
@@ -33,7 +34,10 @@ struct LogStreamMonitorTests {
         let new = monitor.process("kernel: Out of memory: Killed process 4242 (postgres)")
         #expect(new.templateChange == .created)
         #expect(new.verdict.reason == .unknownTemplate)
-        #expect(new.verdict.predicted.map(monitor.templateText) == ["pam_unix(cron:session): session opened for user <*> by (uid=<*>)"])
+        #expect(
+            new.verdict.predicted.map(monitor.templateText) == [
+                "pam_unix(cron:session): session opened for user <*> by (uid=<*>)"
+            ])
         monitor.restartSequence()
         _ = monitor.process(Self.cycleLine(0))
         let outOfOrder = monitor.process(Self.cycleLine(2))  // the command line was skipped
@@ -46,9 +50,11 @@ struct LogStreamMonitorTests {
         for i in 800..<843 { _ = original.process(Self.cycleLine(i)) }
         let (templates, detector) = original.checkpoint()
         var restored = try LogStreamMonitor(checkpoint: templates, detector: detector)
-        let lines = (843..<900).map(Self.cycleLine) + ["a new line 1", "a new line 2"] + (900..<920).map(Self.cycleLine)
+        let lines =
+            (843..<900).map(Self.cycleLine) + ["a new line 1", "a new line 2"] + (900..<920).map(Self.cycleLine)
         for line in lines {
-            let a = original.process(line), b = restored.process(line)
+            let a = original.process(line)
+            let b = restored.process(line)
             #expect(a == b, "\(line)")
         }
     }

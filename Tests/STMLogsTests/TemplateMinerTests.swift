@@ -17,7 +17,9 @@ struct TemplateMinerTests {
 
     @Test func masksHexIdsUuidsPathsUrlsAndKeyValues() {
         var miner = TemplateMiner()
-        _ = miner.add("sshd[811]: open /var/log/syslog fd=0x1f id 3fa85f64-5717-4562-b3fc-2c963f66afa6 via https://example.org/x uid=1000 (pid 42),")
+        _ = miner.add(
+            "sshd[811]: open /var/log/syslog fd=0x1f id 3fa85f64-5717-4562-b3fc-2c963f66afa6 via https://example.org/x uid=1000 (pid 42),"
+        )
         #expect(texts(miner) == ["sshd[<*>]: open <*> fd=<*> id <*> via <*> uid=<*> (pid <*>),"])
     }
 
@@ -54,8 +56,10 @@ struct TemplateMinerTests {
 
     @Test func idsSurviveASaveAndLoadRoundTrip() throws {
         let lines = [
-            "Started Session 12 of user root.", "Started Session 13 of user alice.", "Stopping User Manager for UID 0...",
-            "pam_unix(sshd:session): session closed for user root", "Received disconnect from 10.1.1.1 port 4000:11: bye",
+            "Started Session 12 of user root.", "Started Session 13 of user alice.",
+            "Stopping User Manager for UID 0...",
+            "pam_unix(sshd:session): session closed for user root",
+            "Received disconnect from 10.1.1.1 port 4000:11: bye",
             "Received disconnect from 10.1.1.2 port 4100:11: bye", "Reached target Timers.", "Reached target Paths.",
         ]
         var original = TemplateMiner(configuration: TemplateMinerConfiguration(maximumChildren: 3))
@@ -64,11 +68,13 @@ struct TemplateMinerTests {
         var restored = try TemplateMiner(state: JSONDecoder().decode(TemplateMinerState.self, from: data))
         #expect(restored.templates == original.templates)
         let more = [
-            "Started Session 99 of user bob.", "Reached target Sockets.", "Received disconnect from 10.9.9.9 port 1:11: bye",
+            "Started Session 99 of user bob.", "Reached target Sockets.",
+            "Received disconnect from 10.9.9.9 port 1:11: bye",
             "a brand new line", "Stopping User Manager for UID 1000...", "Reached target Basic System.",
         ]
         for line in more {
-            let afterRestart = restored.add(line), withoutRestart = original.add(line)
+            let afterRestart = restored.add(line)
+            let withoutRestart = original.add(line)
             #expect(afterRestart == withoutRestart, "\(line)")
         }
         #expect(restored.state == original.state)

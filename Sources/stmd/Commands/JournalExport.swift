@@ -20,7 +20,8 @@ enum JournalExport {
         let bytes = [UInt8](data)
         var entries: [Entry] = []
         var fields: [String: String] = [:]
-        var index = 0, line = 1
+        var index = 0
+        var line = 1
         func finishEntry() {
             if let message = fields["MESSAGE"] {
                 let stream = streamFields.lazy.compactMap { fields[$0] }.first ?? "journal"
@@ -39,7 +40,8 @@ enum JournalExport {
                 continue
             }
             if let equals = bytes[index..<end].firstIndex(of: UInt8(ascii: "=")) {
-                fields[String(decoding: bytes[index..<equals], as: UTF8.self)] = String(decoding: bytes[(equals + 1)..<end], as: UTF8.self)
+                fields[String(decoding: bytes[index..<equals], as: UTF8.self)] = String(
+                    decoding: bytes[(equals + 1)..<end], as: UTF8.self)
                 index = end + 1
                 line += 1
                 continue
@@ -47,11 +49,14 @@ enum JournalExport {
             // A binary field: the name, a newline, the length as 64-bit little endian, the value, a newline.
             let name = String(decoding: bytes[index..<end], as: UTF8.self)
             let lengthStart = end + 1
-            guard lengthStart + 8 <= bytes.count else { throw CommandFailure("\(path):\(line): field \(name) has no length") }
+            guard lengthStart + 8 <= bytes.count else {
+                throw CommandFailure("\(path):\(line): field \(name) has no length")
+            }
             var length: UInt64 = 0
             for k in 0..<8 { length |= UInt64(bytes[lengthStart + k]) << (8 * UInt64(k)) }
             let valueStart = lengthStart + 8
-            guard length <= UInt64(bytes.count - valueStart - 1), bytes[valueStart + Int(length)] == UInt8(ascii: "\n") else {
+            guard length <= UInt64(bytes.count - valueStart - 1), bytes[valueStart + Int(length)] == UInt8(ascii: "\n")
+            else {
                 throw CommandFailure("\(path):\(line): field \(name) claims \(length) bytes, more than the file holds")
             }
             let value = bytes[valueStart..<(valueStart + Int(length))]
