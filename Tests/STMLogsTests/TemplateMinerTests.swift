@@ -92,3 +92,40 @@ struct TemplateMinerTests {
         #expect(throws: TemplateStateError.unsupportedFormat("other")) { try TemplateMiner(state: state) }
     }
 }
+
+struct TemplateMinerRobustnessTests {
+    @Test func arbitraryBytesNeverBreakTheMinerOrItsState() throws {
+        var generator = FuzzGenerator(seed: 11)
+        var miner = TemplateMiner(configuration: TemplateMinerConfiguration(maximumChildren: 4, maximumTemplates: 200))
+        let alphabet: [UInt8] = Array("ab01 =:/[]()<*>\t\u{1}".utf8) + [0xFF, 0xC3, 0x28, 0x00]
+        for _ in 0..<2000 {
+            let length = Int(generator.next() % 40)
+            let line = (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+            let match = line.withUnsafeBufferPointer { miner.add(bytes: $0) }
+            #expect(match.templateId >= 0 && match.templateId <= 200)
+        }
+        #expect(miner.templateCount <= 200)
+        let data = try JSONEncoder().encode(miner.state)
+        let restored = try TemplateMiner(state: JSONDecoder().decode(TemplateMinerState.self, from: data))
+        #expect(restored.templates == miner.templates)
+    }
+
+    @Test func groupingAccuracyCountsOnlyExactGroups() {
+        // Parsed groups {0,1}, {2}, {3,4}; true groups {0,1}, {2,3}, {4}: only lines 0 and 1 are right.
+        #expect(GroupingAccuracy.measure(parsed: [1, 1, 2, 3, 3], truth: ["A", "A", "B", "B", "C"]) == 0.4)
+        #expect(GroupingAccuracy.measure(parsed: [7, 7, 9], truth: ["x", "x", "y"]) == 1)
+    }
+}
+
+/// SplitMix64 without importing STMTensor here: enough randomness for a fuzz loop, the same every run.
+struct FuzzGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
