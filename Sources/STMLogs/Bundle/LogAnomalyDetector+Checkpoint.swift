@@ -20,7 +20,8 @@ extension LogAnomalyDetector {
         var hiddenSize: Int
         var vocabulary: TemplateVocabulary
         var linesSeen: Int
-        var learningLimit: Int
+        /// Absent in checkpoints written before a learning period could end early: then `settings.learningLines`.
+        var learningLimit: Int?
         var laneAges: [Int]
         var resetAges: [Int]
         var recent: [Int]
@@ -82,7 +83,7 @@ extension LogAnomalyDetector {
             lanes[index].age = state.laneAges[index]
         }
         linesSeen = state.linesSeen
-        learningLimit = state.learningLimit
+        learningLimit = state.learningLimit ?? state.settings.learningLines
         resetAges = state.resetAges
         recent = state.recent
         recentCount = state.recentCount

@@ -1,9 +1,10 @@
 /// One monitored stream of log lines — a journald unit, or a `kind = "lines"` inbox stream: its templates and
-/// its anomaly detector. This is the API the daemon's wiring calls, once per line, in order.
+/// its anomaly detector, judged line by line in order, with the feedback and checkpoint calls beside them.
+/// (The daemon's journal wiring, `STMDaemon.LogStreamMonitor`, keeps the same pair per stream itself.)
 ///
 /// Template ids are per stream: each stream mines its own templates, so one noisy unit's templates neither
 /// crowd nor rename another's.
-public struct LogStreamMonitor: Sendable {
+public struct MonitoredLogStream: Sendable {
     public private(set) var miner: TemplateMiner
     public private(set) var detector: LogAnomalyDetector
 

@@ -3,7 +3,7 @@ import Testing
 
 /// A journald-like stream learned from nothing: a cron job's four messages repeat with varying pids, times and
 /// users; after the learning period, the usual sequence passes and other lines are flagged.
-struct LogStreamMonitorTests {
+struct MonitoredLogStreamTests {
     static func cycleLine(_ i: Int) -> String {
         switch i % 4 {
         case 0: "pam_unix(cron:session): session opened for user u\(i % 7) by (uid=0)"
@@ -13,8 +13,8 @@ struct LogStreamMonitorTests {
         }
     }
 
-    static func learned() -> LogStreamMonitor {
-        var monitor = LogStreamMonitor(
+    static func learned() -> MonitoredLogStream {
+        var monitor = MonitoredLogStream(
             settings: LogDetectorSettings(
                 candidates: 1, learningLines: 800, updateInterval: 200, updateEpochs: 4, learningRate: 1e-2),
             classCapacity: 16)
@@ -49,7 +49,7 @@ struct LogStreamMonitorTests {
         var original = Self.learned()
         for i in 800..<843 { _ = original.process(Self.cycleLine(i)) }
         let (templates, detector) = original.checkpoint()
-        var restored = try LogStreamMonitor(checkpoint: templates, detector: detector)
+        var restored = try MonitoredLogStream(checkpoint: templates, detector: detector)
         let lines =
             (843..<900).map(Self.cycleLine) + ["a new line 1", "a new line 2"] + (900..<920).map(Self.cycleLine)
         for line in lines {
@@ -60,7 +60,7 @@ struct LogStreamMonitorTests {
     }
 
     @Test func finishingTheLearningPeriodEarlyStartsJudging() {
-        var monitor = LogStreamMonitor(settings: LogDetectorSettings(learningLines: 10_000), classCapacity: 16)
+        var monitor = MonitoredLogStream(settings: LogDetectorSettings(learningLines: 10_000), classCapacity: 16)
         for i in 0..<40 { _ = monitor.process(Self.cycleLine(i)) }
         #expect(monitor.detector.isLearning)
         monitor.finishLearning()

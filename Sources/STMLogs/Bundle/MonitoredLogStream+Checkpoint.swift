@@ -1,6 +1,6 @@
 internal import Foundation
 
-extension LogStreamMonitor {
+extension MonitoredLogStream {
     /// Two blobs to store with the stream's cursor in one transaction: the template state (JSON) and the
     /// detector (see `LogAnomalyDetector.checkpoint()`).
     public func checkpoint() -> (templates: [UInt8], detector: [UInt8]) {
