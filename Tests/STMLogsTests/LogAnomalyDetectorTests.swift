@@ -44,7 +44,9 @@ struct LogAnomalyDetectorTests {
     @Test func theLearningPeriodLearnsAStreamFromNothing() {
         var detector = LogAnomalyDetector(
             classCapacity: 16, embeddingSize: 8, hiddenSize: 16,
-            settings: LogDetectorSettings(window: 10, candidates: 1, learningLines: 600, updateInterval: 100, updateEpochs: 4, learningRate: 1e-2))
+            settings: LogDetectorSettings(
+                window: 10, candidates: 1, learningLines: 600, updateInterval: 100, updateEpochs: 4, learningRate: 1e-2)
+        )
         for i in 0..<600 {
             #expect(detector.observe(Self.cycle[i % 5]).reason == .learning)
         }
@@ -107,7 +109,8 @@ struct LogDetectorCheckpointTests {
         }
         var anomalies = 0
         for id in next {
-            let a = original.observe(id), b = restored.observe(id)
+            let a = original.observe(id)
+            let b = restored.observe(id)
             #expect(a == b, "line with template \(id)")
             if a.isAnomalous { anomalies += 1 }
         }

@@ -8,10 +8,11 @@ struct NextKeyModelTests {
     @Test func windowsCoverEveryKeyWithHalfAWindowStride() {
         let model = NextKeyModel(classCount: 10, embeddingSize: 4, hiddenSize: 4)
         let windows = model.windows(of: [1, 2, 3, 4, 5, 6], window: 4)
-        #expect(windows == [
-            .init(inputs: [10, 1, 2, 3], targets: [1, 2, 3, 4]),
-            .init(inputs: [2, 3, 4, 5], targets: [3, 4, 5, 6]),
-        ])
+        #expect(
+            windows == [
+                .init(inputs: [10, 1, 2, 3], targets: [1, 2, 3, 4]),
+                .init(inputs: [2, 3, 4, 5], targets: [3, 4, 5, 6]),
+            ])
         #expect(model.windows(of: [], window: 4).isEmpty)
         #expect(model.windows(of: [7], window: 4) == [.init(inputs: [10], targets: [7])])
     }
@@ -24,7 +25,8 @@ struct NextKeyModelTests {
             .init(inputs: [5, 1, 2], targets: [1, 2, 3]), .init(inputs: [4, 3], targets: [3, 1]),
         ]
         let (_, analytic) = model.lossAndGradients(batch, parameters: parameters)
-        let numeric = GradientCheck.numericGradient(of: { Double(model.lossAndGradients(batch, parameters: $0).loss) }, at: parameters)
+        let numeric = GradientCheck.numericGradient(
+            of: { Double(model.lossAndGradients(batch, parameters: $0).loss) }, at: parameters)
         #expect(GradientCheck.mismatches(analytic: analytic, numeric: numeric, label: "next-key").isEmpty)
     }
 

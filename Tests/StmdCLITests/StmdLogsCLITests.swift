@@ -13,13 +13,17 @@ struct StmdLogsCLITests {
     }
 
     static func write(_ sessions: [[Int]], to path: String) throws {
-        try sessions.map { $0.map(String.init).joined(separator: " ") + "\n" }.joined().write(toFile: path, atomically: true, encoding: .utf8)
+        try sessions.map { $0.map(String.init).joined(separator: " ") + "\n" }.joined().write(
+            toFile: path, atomically: true, encoding: .utf8)
     }
 
     func trainKeys(_ folder: TemporaryDirectory, extra: [String] = []) async throws -> ProcessResult {
         try Self.write((0..<60).map(Self.session), to: folder.path + "/train")
         return try await Stmd.run(
-            ["train", "logs", "--keys", "train", "--out", "model", "--hidden", "16", "--epochs", "20", "--batch-size", "8", "--learning-rate", "0.01"]
+            [
+                "train", "logs", "--keys", "train", "--out", "model", "--hidden", "16", "--epochs", "20",
+                "--batch-size", "8", "--learning-rate", "0.01",
+            ]
                 + extra, in: folder.path)
     }
 
@@ -45,7 +49,10 @@ struct StmdLogsCLITests {
         ]
         try Self.write(abnormal, to: folder.path + "/abnormal")
         let eval = try await Stmd.run(
-            ["eval", "logs", "--model", "model", "--normal", "normal", "--abnormal", "abnormal", "--candidates", "2", "--json"],
+            [
+                "eval", "logs", "--model", "model", "--normal", "normal", "--abnormal", "abnormal", "--candidates", "2",
+                "--json",
+            ],
             in: folder.path)
         try #require(eval.exitedCleanly, "\(eval)")
         let report = try JSON.object(eval.stdoutLines[0])
@@ -54,7 +61,8 @@ struct StmdLogsCLITests {
         #expect(report["precision"] as? Double == 1, "\(report)")
         #expect(report["f1"] as? Double == 1, "\(report)")
 
-        let text = try await Stmd.run(["eval", "logs", "--model", "model", "--normal", "normal", "--abnormal", "abnormal"], in: folder.path)
+        let text = try await Stmd.run(
+            ["eval", "logs", "--model", "model", "--normal", "normal", "--abnormal", "abnormal"], in: folder.path)
         #expect(text.exitedCleanly, "\(text)")
         #expect(text.stdout.contains("sessions   5 abnormal, 30 normal"), "\(text.stdout)")
     }
@@ -63,7 +71,8 @@ struct StmdLogsCLITests {
         let folder = try TemporaryDirectory()
         var lines: [String] = []
         for i in 0..<300 {
-            lines.append("- host sshd[\(100 + i)]: Accepted publickey for user\(i % 3) from 10.0.0.\(i % 250) port \(40000 + i)")
+            lines.append(
+                "- host sshd[\(100 + i)]: Accepted publickey for user\(i % 3) from 10.0.0.\(i % 250) port \(40000 + i)")
             lines.append("- host sshd[\(100 + i)]: session opened for user user\(i % 3) by (uid=0)")
             lines.append("- host sshd[\(100 + i)]: session closed for user user\(i % 3)")
         }
@@ -77,20 +86,60 @@ struct StmdLogsCLITests {
         ]
         try test.joined(separator: "\n").write(toFile: folder.path + "/test.log", atomically: true, encoding: .utf8)
         let training = try await Stmd.run(
-            ["train", "logs", "--data", "train.log", "--skip-fields", "3", "--out", "model", "--hidden", "16", "--epochs", "10",
-             "--learning-rate", "0.01"], in: folder.path)
+            [
+                "train", "logs", "--data", "train.log", "--skip-fields", "3", "--out", "model", "--hidden", "16",
+                "--epochs", "10",
+                "--learning-rate", "0.01",
+            ], in: folder.path)
         try #require(training.exitedCleanly, "\(training)")
         #expect(training.stderr.contains("templates: 3 from 900 lines"), "\(training.stderr)")
         let templates = try JSON.object(String(contentsOfFile: folder.path + "/model/templates.json", encoding: .utf8))
-        let texts = (templates["templates"] as? [[String: Any]])?.compactMap { ($0["template"] as? [String: Any])?["tokens"] as? [String] }
+        let texts = (templates["templates"] as? [[String: Any]])?.compactMap {
+            ($0["template"] as? [String: Any])?["tokens"] as? [String]
+        }
         #expect(texts?.first == ["Accepted", "publickey", "for", "<*>", "from", "<*>", "port", "<*>"], "\(templates)")
 
         let eval = try await Stmd.run(
-            ["eval", "logs", "--model", "model", "--labelled", "test.log", "--candidates", "1", "--json"], in: folder.path)
+            ["eval", "logs", "--model", "model", "--labelled", "test.log", "--candidates", "1", "--json"],
+            in: folder.path)
         try #require(eval.exitedCleanly, "\(eval)")
         let report = try JSON.object(eval.stdoutLines[0])
         #expect(report["recall"] as? Double == 1, "\(report)")
         #expect(report["false_positive_rate"] as? Double == 0, "\(report)")
+    }
+
+    @Test func trainOnAJournalExportMakesOneSequencePerUnit() async throws {
+        let folder = try TemporaryDirectory()
+        var export: [UInt8] = []
+        func field(_ text: String) { export += Array((text + "\n").utf8) }
+        for i in 0..<40 {
+            field("__CURSOR=s=abc;i=\(i)")
+            field("_SYSTEMD_UNIT=\(i % 2 == 0 ? "nginx.service" : "cron.service")")
+            if i == 5 {
+                // A binary field (a message with a newline): name, 64-bit little-endian length, bytes.
+                let message = Array("worker \(i) crashed\nstack follows".utf8)
+                export +=
+                    Array("MESSAGE\n".utf8) + withUnsafeBytes(of: UInt64(message.count).littleEndian, Array.init)
+                    + message + [10]
+            } else {
+                field("MESSAGE=\(i % 2 == 0 ? "GET /index.html 200 \(i) ms" : "job \(i) done")")
+            }
+            field("")
+        }
+        try Data(export).write(to: URL(fileURLWithPath: folder.path + "/export.txt"))
+        let result = try await Stmd.run(
+            ["train", "logs", "--data", "export.txt", "--out", "model", "--hidden", "8", "--epochs", "2"],
+            in: folder.path)
+        try #require(result.exitedCleanly, "\(result)")
+        #expect(result.stderr.contains("templates: 3 from 40 lines"), "\(result.stderr)")
+        #expect(result.stderr.contains("training on 2 sequences"), "\(result.stderr)")
+
+        try Data(export + Array("MESSAGE\n".utf8) + [200, 0, 0, 0, 0, 0, 0, 0, 65, 10]).write(
+            to: URL(fileURLWithPath: folder.path + "/broken.txt"))
+        let broken = try await Stmd.run(["train", "logs", "--data", "broken.txt", "--out", "model2"], in: folder.path)
+        #expect(broken.status == 1, "\(broken)")
+        #expect(broken.stderr.contains("broken.txt:"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("claims 200 bytes"), "\(broken.stderr)")
     }
 
     @Test func badKeySessionsNameTheFileAndLine() async throws {
@@ -124,7 +173,8 @@ struct StmdLogsCLITests {
         // "closed" and "refused" differ in one of four tokens: Drain at 0.5 joins them, so E1 and E3 are mixed
         // (3 of 5 lines wrong); at 0.8 they stay apart.
         #expect((report["systems"] as? [String: Double])?["Tiny"] == 0.4, "\(report)")
-        let strict = try await Stmd.run(["eval", "templates", "Tiny_2k.log_structured.csv", "--similarity", "0.8", "--json"], in: folder.path)
+        let strict = try await Stmd.run(
+            ["eval", "templates", "Tiny_2k.log_structured.csv", "--similarity", "0.8", "--json"], in: folder.path)
         #expect(try JSON.object(strict.stdoutLines[0])["mean"] as? Double == 1, "\(strict)")
     }
 }

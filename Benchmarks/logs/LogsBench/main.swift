@@ -13,7 +13,8 @@ guard arguments.count >= 2 else {
     exit(2)
 }
 func option(_ name: String, _ fallback: Int) -> Int {
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else { return fallback }
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1])
+    else { return fallback }
     return value
 }
 let rounds = option("--rounds", 20)
@@ -25,7 +26,9 @@ var streams: [(name: String, lines: [[UInt8]])] = []
 for system in systems {
     let path = "\(root)/\(system)/\(system)_2k.log"
     guard let data = FileManager.default.contents(atPath: path) else { continue }
-    let lines = data.split(separator: UInt8(ascii: "\n")).map { line in Array(line.last == 13 ? line.dropLast() : line[...]) }
+    let lines = data.split(separator: UInt8(ascii: "\n")).map { line in
+        Array(line.last == 13 ? line.dropLast() : line[...])
+    }
     streams.append((system, lines))
 }
 guard !streams.isEmpty else {
@@ -57,7 +60,9 @@ func measure(
 // 1. Template mining alone (warm: the first round creates the templates).
 var miners = streams.map { _ in TemplateMiner() }
 var checksum = 0
-let templatesOnly = measure(streams, rounds: rounds) { index, line in checksum &+= miners[index].add(bytes: line).templateId }
+let templatesOnly = measure(streams, rounds: rounds) { index, line in
+    checksum &+= miners[index].add(bytes: line).templateId
+}
 
 // 2. The full path: template + detector step. The detectors' weights are random (a step costs the same
 // whatever the weights); the vocabulary holds every template the miners found, so every line is scored.
@@ -75,7 +80,9 @@ let full = measure(streams, rounds: rounds) { index, line in
 }
 
 // 3. The detector step alone, on the template ids of the full path.
-let ids = streams.indices.map { index in streams[index].lines.map { line in line.withUnsafeBufferPointer { miners[index].add(bytes: $0).templateId } } }
+let ids = streams.indices.map { index in
+    streams[index].lines.map { line in line.withUnsafeBufferPointer { miners[index].add(bytes: $0).templateId } }
+}
 let clock = ContinuousClock()
 let start = clock.now
 for _ in 0..<rounds {
@@ -85,11 +92,14 @@ let stepOnly = Double(rounds * linesPerRound) / seconds(clock.now - start)
 
 let templates = miners.reduce(0) { $0 + $1.templateCount }
 if json {
-    print(#"{"lines_per_round": \#(linesPerRound), "rounds": \#(rounds), "hidden": \#(hidden), "templates": \#(templates), "#
-        + #""template_lines_per_second": \#(Int(templatesOnly)), "step_lines_per_second": \#(Int(stepOnly)), "#
-        + #""full_lines_per_second": \#(Int(full)), "kernels": "\#(KernelISA.current)"}"#)
+    print(
+        #"{"lines_per_round": \#(linesPerRound), "rounds": \#(rounds), "hidden": \#(hidden), "templates": \#(templates), "#
+            + #""template_lines_per_second": \#(Int(templatesOnly)), "step_lines_per_second": \#(Int(stepOnly)), "#
+            + #""full_lines_per_second": \#(Int(full)), "kernels": "\#(KernelISA.current)"}"#)
 } else {
-    print("\(streams.count) streams, \(linesPerRound) lines × \(rounds) rounds, \(templates) templates, LSTM hidden \(hidden), kernels \(KernelISA.current)")
+    print(
+        "\(streams.count) streams, \(linesPerRound) lines × \(rounds) rounds, \(templates) templates, LSTM hidden \(hidden), kernels \(KernelISA.current)"
+    )
     print("template mining only        \(Int(templatesOnly)) lines/s")
     print("detector step only          \(Int(stepOnly)) lines/s")
     print("template + detector step    \(Int(full)) lines/s")

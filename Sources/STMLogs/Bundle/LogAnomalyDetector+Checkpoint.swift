@@ -20,6 +20,8 @@ extension LogAnomalyDetector {
         var hiddenSize: Int
         var vocabulary: TemplateVocabulary
         var linesSeen: Int
+        /// Absent in checkpoints written before a learning period could end early: then `settings.learningLines`.
+        var learningLimit: Int?
         var laneAges: [Int]
         var resetAges: [Int]
         var recent: [Int]
@@ -30,8 +32,10 @@ extension LogAnomalyDetector {
     public func checkpoint() -> [UInt8] {
         let state = CheckpointState(
             format: Self.checkpointFormat, settings: settings, embeddingSize: model.embedding.dimension,
-            hiddenSize: model.cell.hiddenSize, vocabulary: vocabulary, linesSeen: linesSeen, laneAges: lanes.map(\.age),
-            resetAges: resetAges, recent: recent, recentCount: recentCount, history: Array(history.suffix(settings.historyLimit)))
+            hiddenSize: model.cell.hiddenSize, vocabulary: vocabulary, linesSeen: linesSeen,
+            learningLimit: learningLimit, laneAges: lanes.map(\.age),
+            resetAges: resetAges, recent: recent, recentCount: recentCount,
+            history: Array(history.suffix(settings.historyLimit)))
         var tensors: [String: Tensor] = [:]
         for (key, tensor) in parameters.namedTensors { tensors["model." + key] = tensor }
         for (index, lane) in lanes.enumerated() {
@@ -46,9 +50,13 @@ extension LogAnomalyDetector {
     /// Restores a detector from `checkpoint()`'s bytes; every shape is checked against the stored sizes.
     public init(checkpoint bytes: [UInt8]) throws(LogModelError) {
         let file: SafetensorsFile
-        do { file = try SafetensorsFile.decode(bytes) } catch { throw .invalid(path: "detector checkpoint", reason: "\(error)") }
+        do { file = try SafetensorsFile.decode(bytes) } catch {
+            throw .invalid(path: "detector checkpoint", reason: "\(error)")
+        }
         guard file.metadata["format"] == Self.checkpointFormat, let json = file.metadata["detector"] else {
-            throw .invalid(path: "detector checkpoint", reason: "format '\(file.metadata["format"] ?? "none")', expected '\(Self.checkpointFormat)'")
+            throw .invalid(
+                path: "detector checkpoint",
+                reason: "format '\(file.metadata["format"] ?? "none")', expected '\(Self.checkpointFormat)'")
         }
         let state: CheckpointState
         do { state = try JSONDecoder().decode(CheckpointState.self, from: Data(json.utf8)) } catch {
@@ -58,7 +66,8 @@ extension LogAnomalyDetector {
         guard state.embeddingSize > 0, state.hiddenSize > 0, state.vocabulary.capacity >= 2, state.laneAges.count == 2,
             state.resetAges.count == 2, state.recent.count == state.settings.window
         else { throw .invalid(path: "detector checkpoint", reason: "inconsistent detector state") }
-        let model = NextKeyModel(classCount: state.vocabulary.capacity, embeddingSize: state.embeddingSize, hiddenSize: state.hiddenSize)
+        let model = NextKeyModel(
+            classCount: state.vocabulary.capacity, embeddingSize: state.embeddingSize, hiddenSize: state.hiddenSize)
         var generator = SplitMix64(seed: 0)
         var parameters = model.makeParameters(using: &generator)
         do { try parameters.load(from: file.tensors, prefix: "model.") } catch {
@@ -74,6 +83,7 @@ extension LogAnomalyDetector {
             lanes[index].age = state.laneAges[index]
         }
         linesSeen = state.linesSeen
+        learningLimit = state.learningLimit ?? state.settings.learningLines
         resetAges = state.resetAges
         recent = state.recent
         recentCount = state.recentCount

@@ -13,7 +13,9 @@ public struct LogModelBundle: Sendable {
     public var parameters: NextKeyModel.Parameters
     public var templates: TemplateMinerState?
 
-    public init(configuration: LogModelConfiguration, parameters: NextKeyModel.Parameters, templates: TemplateMinerState?) {
+    public init(
+        configuration: LogModelConfiguration, parameters: NextKeyModel.Parameters, templates: TemplateMinerState?
+    ) {
         self.configuration = configuration
         self.parameters = parameters
         self.templates = templates
@@ -30,23 +32,30 @@ public struct LogModelBundle: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(configuration).write(to: URL(fileURLWithPath: directory + "/" + Self.configurationName), options: .atomic)
+        try encoder.encode(configuration).write(
+            to: URL(fileURLWithPath: directory + "/" + Self.configurationName), options: .atomic)
         if let templates {
-            try encoder.encode(templates).write(to: URL(fileURLWithPath: directory + "/" + Self.templatesName), options: .atomic)
+            try encoder.encode(templates).write(
+                to: URL(fileURLWithPath: directory + "/" + Self.templatesName), options: .atomic)
         }
         try parameters.write(
-            safetensorsTo: directory + "/" + Self.weightsName, metadata: ["format": configuration.format, "model": configuration.name])
+            safetensorsTo: directory + "/" + Self.weightsName,
+            metadata: ["format": configuration.format, "model": configuration.name])
         try Data(card.utf8).write(to: URL(fileURLWithPath: directory + "/" + Self.cardName), options: .atomic)
     }
 
     /// Reads and checks a bundle: every file present and parseable, every weight key and shape as configured.
     public init(directory: String) throws(LogModelError) {
         let configuration: LogModelConfiguration = try Self.decode(directory + "/" + Self.configurationName)
-        if let problem = configuration.validationError { throw .invalid(path: directory + "/" + Self.configurationName, reason: problem) }
+        if let problem = configuration.validationError {
+            throw .invalid(path: directory + "/" + Self.configurationName, reason: problem)
+        }
         var templates: TemplateMinerState?
         if configuration.source == .templates {
             let state: TemplateMinerState = try Self.decode(directory + "/" + Self.templatesName)
-            do { _ = try TemplateMiner(state: state) } catch { throw .invalid(path: directory + "/" + Self.templatesName, reason: error.description) }
+            do { _ = try TemplateMiner(state: state) } catch {
+                throw .invalid(path: directory + "/" + Self.templatesName, reason: error.description)
+            }
             templates = state
         }
         let model = configuration.makeModel()
@@ -62,7 +71,8 @@ public struct LogModelBundle: Sendable {
 
     private static func decode<T: Decodable>(_ path: String) throws(LogModelError) -> T {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+            throw .unreadable(
+                path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import STMModels
 import STMTensor
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One stream's anomaly detector (DeepLog): before each line it has scored every template for "what comes
 /// next"; the line is anomalous when its template is not among the top `g`, or has no class (new/unknown).
@@ -39,7 +40,9 @@ public struct LogAnomalyDetector: Sendable {
         settings: LogDetectorSettings = LogDetectorSettings()
     ) {
         precondition(settings.validationError == nil, "LogAnomalyDetector: \(settings.validationError!)")
-        precondition(vocabulary.capacity == model.classCount, "LogAnomalyDetector: vocabulary of \(vocabulary.capacity) for \(model.classCount) classes")
+        precondition(
+            vocabulary.capacity == model.classCount,
+            "LogAnomalyDetector: vocabulary of \(vocabulary.capacity) for \(model.classCount) classes")
         self.settings = settings
         self.model = model
         self.parameters = parameters
@@ -47,6 +50,7 @@ public struct LogAnomalyDetector: Sendable {
         predictor = NextKeyPredictor(model: model, parameters: parameters)
         lanes = [predictor.makeLane(), predictor.makeLane()]
         resetAges = [settings.window, max(settings.window / 2, 1)]
+        learningLimit = settings.learningLines
         scores = Array(repeating: 0, count: model.classCount)
         recent = Array(repeating: 0, count: settings.window)
         startStream()
@@ -54,16 +58,29 @@ public struct LogAnomalyDetector: Sendable {
 
     /// A detector that knows nothing yet and learns the stream's first `settings.learningLines` lines.
     public init(
-        classCapacity: Int = 256, embeddingSize: Int = 16, hiddenSize: Int = 64, settings: LogDetectorSettings, seed: UInt64 = 1
+        classCapacity: Int = 256, embeddingSize: Int = 16, hiddenSize: Int = 64, settings: LogDetectorSettings,
+        seed: UInt64 = 1
     ) {
         let model = NextKeyModel(classCount: classCapacity, embeddingSize: embeddingSize, hiddenSize: hiddenSize)
         var generator = SplitMix64(seed: seed)
         self.init(
-            model: model, parameters: model.makeParameters(using: &generator), vocabulary: TemplateVocabulary(capacity: classCapacity),
+            model: model, parameters: model.makeParameters(using: &generator),
+            vocabulary: TemplateVocabulary(capacity: classCapacity),
             settings: settings)
     }
 
-    public var isLearning: Bool { linesSeen < settings.learningLines }
+    /// Lines of the learning period; `finishLearning()` can end it early (e.g. after T minutes).
+    public internal(set) var learningLimit: Int
+
+    public var isLearning: Bool { linesSeen < learningLimit }
+
+    /// Ends the learning period now, training on what was seen (a learning period measured in time rather
+    /// than lines: the caller's clock decides).
+    public mutating func finishLearning() {
+        guard isLearning else { return }
+        learningLimit = linesSeen
+        trainOnHistory()
+    }
 
     /// The template id of "the sequence ends here", for sequences with a defined end (DeepLog's HDFS block
     /// sessions): trained as the key after a session's last line, it lets the model flag truncated sessions.
@@ -95,27 +112,32 @@ public struct LogAnomalyDetector: Sendable {
         let verdict: LogVerdict
         if isLearning {
             if classIndex == 0 { classIndex = vocabulary.assign(templateId) ?? 0 }
-            verdict = LogVerdict(templateId: templateId, reason: .learning, rank: nil, probability: nil, predicted: [], context: [])
+            verdict = LogVerdict(
+                templateId: templateId, reason: .learning, rank: nil, probability: nil, predicted: [], context: [])
         } else {
             let predicted = topPredictions()
             if classIndex == 0 {
                 verdict = LogVerdict(
-                    templateId: templateId, reason: .unknownTemplate, rank: nil, probability: 0, predicted: predicted, context: context())
+                    templateId: templateId, reason: .unknownTemplate, rank: nil, probability: 0, predicted: predicted,
+                    context: context())
             } else {
                 let (rank, probability) = rankAndProbability(of: classIndex)
-                verdict = rank <= settings.candidates && probability >= settings.minimumProbability
+                verdict =
+                    rank <= settings.candidates && probability >= settings.minimumProbability
                     ? LogVerdict(
-                        templateId: templateId, reason: .expected, rank: rank, probability: probability, predicted: predicted, context: [])
+                        templateId: templateId, reason: .expected, rank: rank, probability: probability,
+                        predicted: predicted, context: [])
                     : LogVerdict(
-                        templateId: templateId, reason: .unexpected, rank: rank, probability: probability, predicted: predicted,
+                        templateId: templateId, reason: .unexpected, rank: rank, probability: probability,
+                        predicted: predicted,
                         context: context())
             }
         }
         linesSeen += 1
         read(classIndex, templateId: templateId)
         appendHistory(classIndex)
-        if settings.learningLines > 0 && linesSeen <= settings.learningLines {
-            if linesSeen % settings.updateInterval == 0 || linesSeen == settings.learningLines { trainOnHistory() }
+        if learningLimit > 0 && linesSeen <= learningLimit {
+            if linesSeen % settings.updateInterval == 0 || linesSeen == learningLimit { trainOnHistory() }
         }
         return verdict
     }
@@ -181,7 +203,10 @@ public struct LogAnomalyDetector: Sendable {
             if !segment.isEmpty { windows += model.windows(of: segment, window: settings.window, fromStart: false) }
         }
         for input in history.suffix(settings.historyLimit) {
-            if input == model.startInput { flush(); segment = [] }
+            if input == model.startInput {
+                flush()
+                segment = []
+            }
             segment.append(input)
         }
         flush()

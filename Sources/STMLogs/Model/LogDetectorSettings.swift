@@ -23,7 +23,8 @@ public struct LogDetectorSettings: Codable, Sendable, Equatable {
     public var learningRate: Float
 
     public init(
-        window: Int = 10, candidates: Int = 9, minimumProbability: Double = 0.001, learningLines: Int = 0, updateInterval: Int = 500, updateEpochs: Int = 2,
+        window: Int = 10, candidates: Int = 9, minimumProbability: Double = 0.001, learningLines: Int = 0,
+        updateInterval: Int = 500, updateEpochs: Int = 2,
         historyLimit: Int = 4000, feedbackSteps: Int = 200, learningRate: Float = 3e-3
     ) {
         self.window = window
@@ -41,7 +42,9 @@ public struct LogDetectorSettings: Codable, Sendable, Equatable {
     public var validationError: String? {
         if window < 1 { return "window \(window) below 1" }
         if candidates < 1 { return "candidates \(candidates) below 1" }
-        if !(minimumProbability >= 0 && minimumProbability < 1) { return "minimum probability \(minimumProbability) outside [0, 1)" }
+        if !(minimumProbability >= 0 && minimumProbability < 1) {
+            return "minimum probability \(minimumProbability) outside [0, 1)"
+        }
         if learningLines < 0 { return "learning lines \(learningLines) below 0" }
         if updateInterval < 1 { return "update interval \(updateInterval) below 1" }
         if historyLimit < window + 1 { return "history limit \(historyLimit) below the window" }

@@ -51,7 +51,9 @@ public struct NextKeyModel: Sendable {
         public var targets: [Int]
 
         public init(inputs: [Int], targets: [Int]) {
-            precondition(inputs.count == targets.count && !inputs.isEmpty, "NextKeyModel.Window: \(inputs.count) inputs, \(targets.count) targets")
+            precondition(
+                inputs.count == targets.count && !inputs.isEmpty,
+                "NextKeyModel.Window: \(inputs.count) inputs, \(targets.count) targets")
             self.inputs = inputs
             self.targets = targets
         }
@@ -90,26 +92,33 @@ public struct NextKeyModel: Sendable {
                 weights[t * count + b] = 1
             }
         }
-        let embedded = embedding.forward(ids, parameters: parameters.embedding).reshaped([steps, count, embedding.dimension])
+        let embedded = embedding.forward(ids, parameters: parameters.embedding).reshaped([
+            steps, count, embedding.dimension,
+        ])
         let recurrent = Recurrent(cell: cell)
         let full = lengths.allSatisfy { $0 == steps }
-        let (outputs, _, cache) = recurrent.forward(embedded, lengths: full ? nil : lengths, parameters: parameters.lstm)
+        let (outputs, _, cache) = recurrent.forward(
+            embedded, lengths: full ? nil : lengths, parameters: parameters.lstm)
         let flat = outputs.reshaped([steps * count, cell.hiddenSize])
         let logits = head.forward(flat, parameters: parameters.head)
         let (loss, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels, weights: weights)
         var gradients = parameters.zeros()
-        let dFlat = head.backward(dOutput: dLogits, input: flat, parameters: parameters.head, gradients: &gradients.head)
+        let dFlat = head.backward(
+            dOutput: dLogits, input: flat, parameters: parameters.head, gradients: &gradients.head)
         let (dEmbedded, _) = recurrent.backward(
             dOutputs: dFlat.reshaped([steps, count, cell.hiddenSize]), cache: cache, parameters: parameters.lstm,
             gradients: &gradients.lstm)
         embedding.backward(
-            dOutput: dEmbedded.reshaped([steps * count, embedding.dimension]), ids: ids, gradients: &gradients.embedding)
+            dOutput: dEmbedded.reshaped([steps * count, embedding.dimension]), ids: ids, gradients: &gradients.embedding
+        )
         return (loss, gradients)
     }
 
     /// The scores `[classCount]` after reading `inputs` from a zero state (the reference the predictor matches).
     public func scores(after inputs: [Int], parameters: Parameters) -> [Float] {
-        let embedded = embedding.forward(inputs, parameters: parameters.embedding).reshaped([inputs.count, 1, embedding.dimension])
+        let embedded = embedding.forward(inputs, parameters: parameters.embedding).reshaped([
+            inputs.count, 1, embedding.dimension,
+        ])
         let (_, final, _) = Recurrent(cell: cell).forward(embedded, parameters: parameters.lstm)
         return head.forward(final.h, parameters: parameters.head).scalars
     }

@@ -59,14 +59,16 @@ public struct NextKeyPredictor: Sendable {
     /// Advances `lane` by one input (a class, or `classCount` for the start marker).
     public func advance(_ lane: inout Lane, input: Int) {
         precondition(input >= 0 && input <= classCount, "NextKeyPredictor.advance: input \(input)")
-        let hidden = hiddenSize, width = 4 * hiddenSize
+        let hidden = hiddenSize
+        let width = 4 * hiddenSize
         inputTable.withUnsafeBufferPointer { table in
             recurrentWeights.withUnsafeBufferPointer { wh in
                 lane.gates.withUnsafeMutableBufferPointer { gates in
                     gates.baseAddress!.update(from: table.baseAddress! + input * width, count: width)
                     lane.h.withUnsafeBufferPointer { h in
                         FusedKernels.gemv(
-                            rows: width, columns: hidden, weights: wh.baseAddress!, x: h.baseAddress!, y: gates.baseAddress!,
+                            rows: width, columns: hidden, weights: wh.baseAddress!, x: h.baseAddress!,
+                            y: gates.baseAddress!,
                             accumulate: true)
                     }
                     lane.c.withUnsafeBufferPointer { previousC in
@@ -74,7 +76,8 @@ public struct NextKeyPredictor: Sendable {
                             lane.tanhC.withUnsafeMutableBufferPointer { t in
                                 lane.nextH.withUnsafeMutableBufferPointer { out in
                                     FusedKernels.lstmForward(
-                                        batch: 1, hidden: hidden, gates: gates.baseAddress!, previousC: previousC.baseAddress!,
+                                        batch: 1, hidden: hidden, gates: gates.baseAddress!,
+                                        previousC: previousC.baseAddress!,
                                         c: c.baseAddress!, tanhC: t.baseAddress!, h: out.baseAddress!)
                                 }
                             }

@@ -7,7 +7,8 @@ public struct TemplateVocabulary: Codable, Sendable, Equatable {
     private var classById: [Int: Int]
 
     public init(capacity: Int, templateIds: [Int] = []) {
-        precondition(templateIds.count < capacity, "TemplateVocabulary: \(templateIds.count) templates for \(capacity) classes")
+        precondition(
+            templateIds.count < capacity, "TemplateVocabulary: \(templateIds.count) templates for \(capacity) classes")
         self.capacity = capacity
         self.templateIds = []
         classById = [:]
@@ -22,7 +23,8 @@ public struct TemplateVocabulary: Codable, Sendable, Equatable {
         let ids = try container.decode([Int].self, forKey: .templateIds)
         guard ids.count < capacity, Set(ids).count == ids.count, !ids.contains(0) else {
             throw DecodingError.dataCorruptedError(
-                forKey: .templateIds, in: container, debugDescription: "\(ids.count) distinct non-zero ids needed below capacity \(capacity)")
+                forKey: .templateIds, in: container,
+                debugDescription: "\(ids.count) distinct non-zero ids needed below capacity \(capacity)")
         }
         self.init(capacity: capacity, templateIds: ids)
     }

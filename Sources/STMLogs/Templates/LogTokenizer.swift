@@ -26,12 +26,14 @@ struct LogTokenizer: Sendable {
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
     @inline(__always)
     private static func isLeadingPunctuation(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "\"")
+        byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{")
+            || byte == UInt8(ascii: "\"")
             || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "<")
     }
     @inline(__always)
     private static func isTrailingPunctuation(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "\"")
+        byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}")
+            || byte == UInt8(ascii: "\"")
             || byte == UInt8(ascii: "'") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";")
             || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ">")
     }
@@ -46,7 +48,9 @@ struct LogTokenizer: Sendable {
         while i < end {
             let byte = line[i]
             if isDigit(byte) { return true }
-            if byte == UInt8(ascii: ":") && i + 2 < end && line[i + 1] == UInt8(ascii: "/") && line[i + 2] == UInt8(ascii: "/") {
+            if byte == UInt8(ascii: ":") && i + 2 < end && line[i + 1] == UInt8(ascii: "/")
+                && line[i + 2] == UInt8(ascii: "/")
+            {
                 return true
             }
             i += 1
@@ -74,7 +78,8 @@ struct LogTokenizer: Sendable {
     }
 
     private mutating func appendToken(_ line: UnsafeBufferPointer<UInt8>, _ tokenStart: Int, _ tokenEnd: Int) {
-        var coreStart = tokenStart, coreEnd = tokenEnd
+        var coreStart = tokenStart
+        var coreEnd = tokenEnd
         while coreStart < coreEnd && Self.isLeadingPunctuation(line[coreStart]) { coreStart += 1 }
         while coreEnd > coreStart && Self.isTrailingPunctuation(line[coreEnd - 1]) { coreEnd -= 1 }
         if Self.isVariable(line, coreStart, coreEnd) {

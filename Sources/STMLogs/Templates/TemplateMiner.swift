@@ -91,11 +91,13 @@ public struct TemplateMiner: Sendable {
         if let index = bestMatch() {
             clusters[index].count += 1
             var previous: String?
-            for i in lineTokens.indices where clusters[index].tokens[i] != lineTokens[i] && clusters[index].tokens[i] != TokenTable.wildcard {
+            for i in lineTokens.indices
+            where clusters[index].tokens[i] != lineTokens[i] && clusters[index].tokens[i] != TokenTable.wildcard {
                 if previous == nil { previous = template(of: clusters[index]).text }
                 clusters[index].tokens[i] = TokenTable.wildcard
             }
-            return TemplateMatch(templateId: clusters[index].id, change: previous.map { .generalized(previous: $0) } ?? .none)
+            return TemplateMatch(
+                templateId: clusters[index].id, change: previous.map { .generalized(previous: $0) } ?? .none)
         }
         guard clusters.count < configuration.maximumTemplates else {
             return TemplateMatch(templateId: Self.unknownId, change: .overflow)
@@ -123,7 +125,8 @@ public struct TemplateMiner: Sendable {
         tokenizer.tokenize(line)
         lineTokens.removeAll(keepingCapacity: true)
         for i in 0..<tokenizer.tokenCount {
-            lineTokens.append(tokenizer.isWildcard[i] ? TokenTable.wildcard : tokenizer.withToken(i) { table.lookup($0) })
+            lineTokens.append(
+                tokenizer.isWildcard[i] ? TokenTable.wildcard : tokenizer.withToken(i) { table.lookup($0) })
         }
     }
 
@@ -131,10 +134,12 @@ public struct TemplateMiner: Sendable {
     private func bestMatch() -> Int? {
         guard let leaf = searchLeaf(), let candidates = leaves[leaf] else { return nil }
         var best: Int?
-        var bestSimilarity = -1.0, bestWildcards = -1
+        var bestSimilarity = -1.0
+        var bestWildcards = -1
         let length = lineTokens.count
         for index in candidates {
-            var same = 0, wildcards = 0
+            var same = 0
+            var wildcards = 0
             clusters[index].tokens.withUnsafeBufferPointer { template in
                 lineTokens.withUnsafeBufferPointer { line in
                     for i in 0..<length {
@@ -245,7 +250,8 @@ public enum TemplateStateError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unsupportedFormat(let format): "template state format '\(format)', expected '\(TemplateMinerState.currentFormat)'"
+        case .unsupportedFormat(let format):
+            "template state format '\(format)', expected '\(TemplateMinerState.currentFormat)'"
         case .invalid(let reason): "invalid template state: \(reason)"
         }
     }

@@ -10,7 +10,9 @@ public struct TemplateMinerConfiguration: Codable, Sendable, Equatable {
     /// Templates kept at most; lines that would create more get `TemplateMiner.unknownId` (bounded memory).
     public var maximumTemplates: Int
 
-    public init(depth: Int = 4, similarityThreshold: Double = 0.5, maximumChildren: Int = 100, maximumTemplates: Int = 10_000) {
+    public init(
+        depth: Int = 4, similarityThreshold: Double = 0.5, maximumChildren: Int = 100, maximumTemplates: Int = 10_000
+    ) {
         self.depth = depth
         self.similarityThreshold = similarityThreshold
         self.maximumChildren = maximumChildren
@@ -20,7 +22,9 @@ public struct TemplateMinerConfiguration: Codable, Sendable, Equatable {
     /// Why these settings cannot work, or nil.
     public var validationError: String? {
         if depth < 3 || depth > 5 { return "depth \(depth) outside 3...5" }
-        if !(similarityThreshold > 0 && similarityThreshold <= 1) { return "similarity threshold \(similarityThreshold) outside (0, 1]" }
+        if !(similarityThreshold > 0 && similarityThreshold <= 1) {
+            return "similarity threshold \(similarityThreshold) outside (0, 1]"
+        }
         if maximumChildren < 2 { return "maximum children \(maximumChildren) below 2" }
         if maximumTemplates < 1 { return "maximum templates \(maximumTemplates) below 1" }
         return nil

@@ -34,7 +34,8 @@ struct TokenTable: Sendable {
     }
 
     private func equals(_ id: Int32, _ token: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start = starts[Int(id)], end = starts[Int(id) + 1]
+        let start = starts[Int(id)]
+        let end = starts[Int(id) + 1]
         guard end - start == token.count else { return false }
         return bytes.withUnsafeBufferPointer { stored in
             for i in 0..<token.count where stored[start + i] != token[i] { return false }
@@ -82,7 +83,9 @@ struct TokenTable: Sendable {
         slots = Array(repeating: 0, count: capacity)
         let stored = bytes
         for id in 0..<count {
-            let hash = stored.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[starts[id]..<starts[id + 1]])) }
+            let hash = stored.withUnsafeBufferPointer {
+                Self.hash(UnsafeBufferPointer(rebasing: $0[starts[id]..<starts[id + 1]]))
+            }
             place(Int32(id), hash: hash)
         }
     }

@@ -24,7 +24,8 @@ struct EvalLogsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Abnormal key sessions, one per line.", valueName: "file"))
     var abnormal: String?
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Raw log files with a label as first field.", valueName: "file"))
+    @Option(
+        parsing: .upToNextOption, help: ArgumentHelp("Raw log files with a label as first field.", valueName: "file"))
     var labelled: [String] = []
 
     @Option(help: "g: override the model's number of candidates.")
@@ -33,7 +34,10 @@ struct EvalLogsCommand: ParsableCommand {
     @Option(name: .customLong("min-probability"), help: "Override the model's minimum probability of an expected line.")
     var minimumProbability: Double?
 
-    @Flag(help: "Labelled lines: after each normal line flagged, retrain on it as an operator would (mark-normal); it still counts as a false positive.")
+    @Flag(
+        help:
+            "Labelled lines: after each normal line flagged, retrain on it as an operator would (mark-normal); it still counts as a false positive."
+    )
     var feedback: Bool = false
 
     @Option(name: .customLong("show-misses"), help: "Print up to this many misclassified sessions to stderr.")
@@ -99,12 +103,16 @@ struct EvalLogsCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print("model      \(bundle.configuration.name) (h = \(settings.window), g = \(settings.candidates))")
-            print("\(units)   \(counts.truePositives + counts.falseNegatives) abnormal, \(counts.falsePositives + counts.trueNegatives) normal")
+            print(
+                "\(units)   \(counts.truePositives + counts.falseNegatives) abnormal, \(counts.falsePositives + counts.trueNegatives) normal"
+            )
             print("precision  \(fixed(counts.precision, 4))")
             print("recall     \(fixed(counts.recall, 4))")
             print("F1         \(fixed(counts.f1, 4))")
             print("FPR        \(fixed(counts.falsePositiveRate, 4)) (\(counts.falsePositives) normal \(units) flagged)")
-            print("TP \(counts.truePositives)  FP \(counts.falsePositives)  TN \(counts.trueNegatives)  FN \(counts.falseNegatives)")
+            print(
+                "TP \(counts.truePositives)  FP \(counts.falsePositives)  TN \(counts.trueNegatives)  FN \(counts.falseNegatives)"
+            )
         }
     }
 }

@@ -37,8 +37,13 @@ struct EvalTemplatesCommand: ParsableCommand {
             var miner = TemplateMiner(configuration: configuration)
             let parsed = contents.map { miner.add($0).templateId }
             if details { Self.printDetails(parsed: parsed, truth: events, miner: miner) }
-            let name = URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(of: "_2k.log_structured.csv", with: "")
-            results.append((name, parsed.count, miner.templateCount, Set(events).count, GroupingAccuracy.measure(parsed: parsed, truth: events)))
+            let name = URL(fileURLWithPath: path).lastPathComponent.replacingOccurrences(
+                of: "_2k.log_structured.csv", with: "")
+            results.append(
+                (
+                    name, parsed.count, miner.templateCount, Set(events).count,
+                    GroupingAccuracy.measure(parsed: parsed, truth: events)
+                ))
         }
         let mean = results.map(\.accuracy).reduce(0, +) / Double(max(results.count, 1))
         if json {
@@ -49,7 +54,9 @@ struct EvalTemplatesCommand: ParsableCommand {
         } else {
             print("system        lines  templates  true  accuracy")
             for r in results {
-                print(r.name.padding(toLength: 12, withPad: " ", startingAt: 0) + "  \(pad(r.lines, 5))  \(pad(r.templates, 9))  \(pad(r.truth, 4))  \(fixed(r.accuracy, 3))")
+                print(
+                    r.name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                        + "  \(pad(r.lines, 5))  \(pad(r.templates, 9))  \(pad(r.truth, 4))  \(fixed(r.accuracy, 3))")
             }
             print("mean" + String(repeating: " ", count: 35) + fixed(mean, 3))
         }
@@ -83,7 +90,8 @@ struct EvalTemplatesCommand: ParsableCommand {
         guard let content = header.firstIndex(of: "Content"), let event = header.firstIndex(of: "EventId") else {
             throw CommandFailure("\(path):1: no Content and EventId columns (not a loghub structured CSV)")
         }
-        var contents: [String] = [], events: [String] = []
+        var contents: [String] = []
+        var events: [String] = []
         for (index, line) in lines.enumerated().dropFirst() where !line.isEmpty {
             let row = fields(line)
             guard row.count == header.count else {
@@ -96,7 +104,9 @@ struct EvalTemplatesCommand: ParsableCommand {
     }
 
     static func fields(_ line: Substring) -> [String] {
-        var out: [String] = [], field = "", quoted = false
+        var out: [String] = []
+        var field = ""
+        var quoted = false
         var iterator = line.makeIterator()
         var pending: Character? = nil
         while let character = pending ?? iterator.next() {
@@ -104,7 +114,12 @@ struct EvalTemplatesCommand: ParsableCommand {
             if quoted {
                 if character == "\"" {
                     if let next = iterator.next() {
-                        if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
+                        if next == "\"" {
+                            field.append("\"")
+                        } else {
+                            quoted = false
+                            pending = next
+                        }
                     } else {
                         quoted = false
                     }

@@ -24,7 +24,8 @@ enum LogData {
     /// The lines of a text file (invalid UTF-8 replaced), without terminators.
     static func lines(of path: String) throws -> [Substring] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")")
+            throw CommandFailure(
+                "\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")")
         }
         // Split on bytes: as a String, "\r\n" is one Character and would not split at "\n".
         var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
@@ -64,7 +65,8 @@ extension LogData {
                 counts.add(flagged: flagged, abnormal: isAbnormal)
                 if flagged != isAbnormal && shown < showMisses {
                     shown += 1
-                    printError("\(isAbnormal ? "missed" : "false alarm"): \(session.map(String.init).joined(separator: " "))")
+                    printError(
+                        "\(isAbnormal ? "missed" : "false alarm"): \(session.map(String.init).joined(separator: " "))")
                 }
             }
         }

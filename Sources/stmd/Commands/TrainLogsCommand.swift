@@ -11,8 +11,9 @@ struct TrainLogsCommand: ParsableCommand {
         abstract: "Train a log anomaly model (Drain templates + DeepLog next-key LSTM).",
         discussion: """
             --keys FILE: DeepLog sessions, one per line, space-separated integer keys (all normal). \
-            --data FILE…: raw log files, each one stream of lines; Drain mines the templates first \
-            (--skip-fields drops header fields such as dates and hosts). Progress goes to stderr.
+            --data FILE…: raw log files, each one stream of lines, or journal exports (`journalctl -o export`), \
+            one stream per unit; Drain mines the templates first (--skip-fields drops header fields such as dates \
+            and hosts in raw files). Progress goes to stderr.
             """
     )
 
@@ -22,10 +23,14 @@ struct TrainLogsCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Raw log files, one stream each.", valueName: "file"))
     var data: [String] = []
 
-    @Option(name: .customLong("valid-normal"), help: ArgumentHelp("Held-out normal key sessions scored after training (model card).", valueName: "file"))
+    @Option(
+        name: .customLong("valid-normal"),
+        help: ArgumentHelp("Held-out normal key sessions scored after training (model card).", valueName: "file"))
     var validNormal: String?
 
-    @Option(name: .customLong("valid-abnormal"), help: ArgumentHelp("Held-out abnormal key sessions scored after training.", valueName: "file"))
+    @Option(
+        name: .customLong("valid-abnormal"),
+        help: ArgumentHelp("Held-out abnormal key sessions scored after training.", valueName: "file"))
     var validAbnormal: String?
 
     @Option(help: ArgumentHelp("Output folder for the model bundle.", valueName: "dir"))
@@ -46,7 +51,9 @@ struct TrainLogsCommand: ParsableCommand {
     @Option(help: "g: a line is normal when its template is among this many predictions.")
     var candidates: Int = 9
 
-    @Option(name: .customLong("min-probability"), help: "A line within the top g is still anomalous below this probability (0: pure top-g).")
+    @Option(
+        name: .customLong("min-probability"),
+        help: "A line within the top g is still anomalous below this probability (0: pure top-g).")
     var minimumProbability: Double = 0.001
 
     @Option(help: "LSTM hidden size.")
@@ -55,7 +62,8 @@ struct TrainLogsCommand: ParsableCommand {
     @Option(name: .customLong("embedding-size"), help: "Template vector size.")
     var embeddingSize: Int = 16
 
-    @Option(name: .customLong("spare-classes"), help: "Classes kept free for templates learned later (operator feedback).")
+    @Option(
+        name: .customLong("spare-classes"), help: "Classes kept free for templates learned later (operator feedback).")
     var spareClasses: Int = 16
 
     @Option(help: "Passes over the training windows.")
@@ -72,6 +80,11 @@ struct TrainLogsCommand: ParsableCommand {
     @Option(name: .customLong("skip-fields"), help: "Raw lines: leading white-space fields to drop before parsing.")
     var skipFields: Int = 0
 
+    @Option(
+        name: .customLong("stream-field"), parsing: .upToNextOption,
+        help: "Journal exports: the fields naming an entry's stream, tried in order.")
+    var streamFields: [String] = ["_SYSTEMD_UNIT", "SYSLOG_IDENTIFIER"]
+
     @Option(help: "Drain: similarity threshold for joining a template.")
     var similarity: Double = 0.5
 
@@ -83,10 +96,12 @@ struct TrainLogsCommand: ParsableCommand {
         if keys == nil && (validNormal != nil || validAbnormal != nil) {
             throw ValidationError("--valid-normal/--valid-abnormal are key sessions: they go with --keys")
         }
-        let settings = LogDetectorSettings(window: window, candidates: candidates, minimumProbability: minimumProbability)
+        let settings = LogDetectorSettings(
+            window: window, candidates: candidates, minimumProbability: minimumProbability)
         if let problem = settings.validationError { throw ValidationError(problem) }
         if hidden < 1 || embeddingSize < 1 || epochs < 1 || batchSize < 1 || spareClasses < 0 {
-            throw ValidationError("--hidden, --embedding-size, --epochs and --batch-size must be positive, --spare-classes not negative")
+            throw ValidationError(
+                "--hidden, --embedding-size, --epochs and --batch-size must be positive, --spare-classes not negative")
         }
         let drain = TemplateMinerConfiguration(depth: depth, similarityThreshold: similarity)
         if let problem = drain.validationError { throw ValidationError(problem) }
@@ -102,12 +117,29 @@ struct TrainLogsCommand: ParsableCommand {
             sequences = try LogData.readSessions(keys)
             inputs = [keys]
         } else {
-            var miner = TemplateMiner(configuration: TemplateMinerConfiguration(depth: depth, similarityThreshold: similarity))
+            var miner = TemplateMiner(
+                configuration: TemplateMinerConfiguration(depth: depth, similarityThreshold: similarity))
             sequences = []
             for path in data {
-                sequences.append(try LogData.lines(of: path).map { line in
-                    miner.add(String(LogData.message(line, skippingFields: skipFields))).templateId
-                })
+                guard let contents = FileManager.default.contents(atPath: path) else {
+                    throw CommandFailure(
+                        "\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")")
+                }
+                if JournalExport.looksLikeExport(contents) {
+                    // A journal export: one sequence per unit (or per --stream-field), in file order.
+                    var byStream: [String: [Int]] = [:]
+                    var order: [String] = []
+                    for entry in try JournalExport.read(contents, path: path, streamFields: streamFields) {
+                        if byStream[entry.stream] == nil { order.append(entry.stream) }
+                        byStream[entry.stream, default: []].append(miner.add(entry.message).templateId)
+                    }
+                    sequences += order.map { byStream[$0]! }
+                } else {
+                    sequences.append(
+                        try LogData.lines(of: path).filter { !$0.isEmpty }.map { line in
+                            miner.add(String(LogData.message(line, skippingFields: skipFields))).templateId
+                        })
+                }
             }
             templates = miner.state
             inputs = data
@@ -117,12 +149,17 @@ struct TrainLogsCommand: ParsableCommand {
             // Sessions have an end: the model learns it, so a truncated session is an anomaly.
             sequences = sequences.map { $0 + [LogAnomalyDetector.endOfSequenceId] }
         }
+        guard sequences.contains(where: { !$0.isEmpty }) else {
+            throw CommandFailure("\(inputs.joined(separator: ", ")): no log lines to train on")
+        }
         let ids = Set(sequences.joined()).subtracting([TemplateMiner.unknownId]).sorted()
         let vocabulary = TemplateVocabulary(capacity: ids.count + 1 + spareClasses, templateIds: ids)
-        let detector = LogDetectorSettings(window: window, candidates: candidates, minimumProbability: minimumProbability)
+        let detector = LogDetectorSettings(
+            window: window, candidates: candidates, minimumProbability: minimumProbability)
         let model = NextKeyModel(classCount: vocabulary.capacity, embeddingSize: embeddingSize, hiddenSize: hidden)
         let windows = sequences.flatMap { model.windows(of: $0.map(vocabulary.classIndex(of:)), window: window) }
-        let options = NextKeyTrainingOptions(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
+        let options = NextKeyTrainingOptions(
+            epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
         printError(
             "training on \(sequences.count) sequences (\(sequences.reduce(0) { $0 + $1.count }) keys, \(windows.count) windows); "
                 + "\(ids.count) templates, \(vocabulary.capacity) classes")
@@ -137,7 +174,8 @@ struct TrainLogsCommand: ParsableCommand {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let record = LogModelConfiguration.TrainingRecord(
-            command: "stmd " + shellQuoted(Array(CommandLine.arguments.dropFirst())), data: inputs, sequences: sequences.count,
+            command: "stmd " + shellQuoted(Array(CommandLine.arguments.dropFirst())), data: inputs,
+            sequences: sequences.count,
             lines: sequences.reduce(0) { $0 + $1.count }, windows: windows.count, options: options, finalLoss: lastLoss,
             seconds: seconds, threads: threads)
         let name = name ?? URL(fileURLWithPath: out).lastPathComponent
@@ -150,11 +188,14 @@ struct TrainLogsCommand: ParsableCommand {
             var scorer = bundle.makeDetector()
             let counts = try LogData.scoreSessions(detector: &scorer, normal: validNormal, abnormal: validAbnormal)
             validation = (counts, [validNormal, validAbnormal].compactMap { $0 })
-            print("validation: precision \(fixed(counts.precision, 4)), recall \(fixed(counts.recall, 4)), F1 \(fixed(counts.f1, 4)), "
-                + "false-positive rate \(fixed(counts.falsePositiveRate, 4))")
+            print(
+                "validation: precision \(fixed(counts.precision, 4)), recall \(fixed(counts.recall, 4)), F1 \(fixed(counts.f1, 4)), "
+                    + "false-positive rate \(fixed(counts.falsePositiveRate, 4))")
         }
         try bundle.write(
-            to: out, card: LogModelCard.render(configuration, record: record, templateCount: templates?.templates.count, validation: validation,
+            to: out,
+            card: LogModelCard.render(
+                configuration, record: record, templateCount: templates?.templates.count, validation: validation,
                 dataDescription: dataDescription, licence: licence))
         print("trained \(name): \(ids.count) templates, final loss \(lastLoss), \(Int(seconds)) s")
         print("model: \(out)")
