@@ -6,7 +6,7 @@ SWIFT ?= swift
 # daemon's ledger); rsync: the daemon tests drop files with it.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync
 
-.PHONY: all deps build release test demo bench bench-daemon clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon clean reference-fixtures torch-check data vectors models fasttext-compare data-check context-model bench-context
 
 all: build
 
@@ -122,3 +122,25 @@ torch-check: deps
 
 clean:
 	rm -rf .build
+
+## Stream context (issue 6): the context head beside topic-news, trained on one half of topic-news's
+## validation split (held out from the base model's training: on its own training data the base model is
+## 99% right and overconfident) and measured on the other half. See Benchmarks/memory-context/README.md.
+CONTEXT_DATA := $(DATA_OUT)/topic-news/valid.tsv
+CONTEXT_FLAGS := --rounds 10 --hidden 8 --seed 1
+
+## context-model: retrain the shipped Models/topic-news-context (seconds); its card holds the evaluation table.
+context-model: release data
+	STMD_THREADS=1 .build/release/stmd train context --base Models/topic-news --data $(CONTEXT_DATA) --subset 0/2 \
+	  --out Models/topic-news-context $(CONTEXT_FLAGS) --eval-subset 1/2 --eval-seeds 50 \
+	  --data-description "$(DESCRIPTION_topic-news) Context head: the even-numbered half of .build/data/topic-news/valid.tsv (the base model's validation split, not its training data)." \
+	  --licence "$(LICENCE_topic-news)"
+
+## bench-context: context-free model vs persistence filter vs context head on label-persistent streams of the
+## held-out half (50 stream seeds per persistence), then the same with the halves swapped (a head trained on
+## the odd half, measured on the even one).
+bench-context: release data
+	.build/release/stmd eval streams --context-head Models/topic-news-context --data $(CONTEXT_DATA) --subset 1/2 --seeds 50
+	STMD_THREADS=1 .build/release/stmd train context --base Models/topic-news --data $(CONTEXT_DATA) --subset 1/2 \
+	  --out .build/bench-context/swapped $(CONTEXT_FLAGS) > /dev/null
+	.build/release/stmd eval streams --context-head .build/bench-context/swapped --data $(CONTEXT_DATA) --subset 0/2 --seeds 50
