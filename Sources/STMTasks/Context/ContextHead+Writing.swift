@@ -51,7 +51,10 @@ extension ContextHead {
             lines += [
                 "", "## Training", "", "```", t.command, "```", "",
                 "- Documents: \(t.documents) (`\(t.data)`, subset \(t.subset)), held out from the base model's training.",
-                "- Streams: \(t.rounds) rounds × \(t.streamsPerRound) streams over all of them, persistences "
+                "- Cross-fitted evidence the GRU also learned from (base-model replicas on documents they did not see): "
+                    + ((t.crossFitted ?? []).isEmpty ? "none." : (t.crossFitted ?? []).joined(separator: "; ") + "."),
+                "- Streams: \(t.rounds) rounds × \(t.streamsPerRound) streams of "
+                    + (t.streamLength.map { "\($0) documents" } ?? "every document") + ", persistences "
                     + t.persistences.map { String($0) }.joined(separator: ", ") + "; truncated BPTT over \(t.window) documents.",
                 "- Temperature fit: cross-entropy \(String(format: "%.4f", t.temperatureLoss[0])) at T = 1 → "
                     + "\(String(format: "%.4f", t.temperatureLoss[1])) at T = \(c.temperature).",

@@ -117,6 +117,14 @@ public final class ContextHead: Sendable {
         softmax(model.logits(baseLogits: baseLogits(documentVector: documentVector), state: state, parameters: parameters))
     }
 
+    /// The persistence filter's probabilities alone (the runtime option without the learned part), from the
+    /// filter's share of the same state: `softmax(z/T + λ)`. Empty or zero state: the temperature-scaled
+    /// context-free probabilities (same ranking as the base model's).
+    public func filterProbabilities(documentVector: [Float], state: [Float]) -> [Float] {
+        let beliefs = state.isEmpty ? [] : state[0..<model.filter.stateSize]
+        return model.filter.posterior(logits: baseLogits(documentVector: documentVector), state: beliefs)
+    }
+
     /// Throws unless `classifier` is the base model this head was trained on: same labels, vector size and head.
     public func checkBase(_ classifier: TextClassifier) throws(ModelLoadError) {
         let path = directory + "/" + Self.configurationName

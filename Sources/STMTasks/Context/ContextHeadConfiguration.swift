@@ -62,6 +62,9 @@ public struct ContextTrainingRecord: Codable, Sendable, Equatable {
     public var temperatureLoss: [Double]
     /// Accuracy on the last round's training streams: context-free, filter, head.
     public var trainingAccuracy: [Double]
+    /// Cross-fitted evidence the GRU also learned from: "model on data (n documents)".
+    public var crossFitted: [String]?
+    public var streamLength: Int?
 
     public init(
         command: String, data: String, subset: String, documents: Int, persistences: [Double], streamsPerRound: Int,

@@ -20,6 +20,8 @@ public struct ContextTrainingOptions: Sendable {
     public var learningRate: Float = 3e-3
     public var weightDecay: Float = 1e-4
     public var clipNorm: Float = 1
+    /// Training streams are cut to this many documents (nil: each stream runs over every document once).
+    public var streamLength: Int?
     public var stayProbabilities = PersistenceFilter.defaultStayProbabilities
     public var seed: UInt64 = 1
 
@@ -47,14 +49,28 @@ public struct ContextHeadTraining: Sendable {
 
     public init(options: ContextTrainingOptions) { self.options = options }
 
-    /// `logits[i]`: the base model's logits for document i; `labels[i]`: its class index.
+    /// `logits[i]`: the base model's logits for document i (held out from its training); `labels[i]`: its class
+    /// index. `crossFitted`: more evidence of the same kind from replicas of the base model, each on documents it
+    /// did not see in training (cross-fitting): the GRU learns from these too. Each set is rescaled so that its
+    /// own fitted temperature maps onto the base model's (`z·T/T_set`), i.e. it is as calibrated as the base
+    /// model's evidence. The filter's temperature comes from `logits` alone.
     public func run(
-        logits: [[Float]], labels: [Int], classCount: Int, progress: (Int, Float) -> Void = { _, _ in }
+        logits: [[Float]], labels: [Int], classCount: Int, crossFitted: [(logits: [[Float]], labels: [Int])] = [],
+        progress: (Int, Float) -> Void = { _, _ in }
     ) -> TrainedContextHead {
         precondition(logits.count == labels.count && !labels.isEmpty, "ContextHeadTraining: \(logits.count) logits, \(labels.count) labels")
         let clock = ContinuousClock()
         let started = clock.now
         let temperature = Self.fitTemperature(logits: logits, labels: labels)
+        let primary = (logits: logits, labels: labels)
+        var pool = (logits: logits, labels: labels)
+        for set in crossFitted {
+            let scale = temperature / Self.fitTemperature(logits: set.logits, labels: set.labels)
+            pool.logits += set.logits.map { $0.map { $0 * scale } }
+            pool.labels += set.labels
+        }
+        let logits = pool.logits, labels = pool.labels
+        let length = min(options.streamLength ?? labels.count, labels.count)
         let filter = PersistenceFilter(
             classCount: classCount, stayProbabilities: options.stayProbabilities, temperature: temperature)
         let model = ContextHeadModel(classCount: classCount, hiddenSize: options.hiddenSize, filter: filter)
@@ -68,14 +84,15 @@ public struct ContextHeadTraining: Sendable {
             let orders = (0..<batch).map { b in
                 StreamOrder.make(
                     labels: labels, persistence: options.persistences[(round * batch + b) % options.persistences.count],
-                    using: &generator)
+                    using: &generator
+                ).prefix(length).map { $0 }
             }
             var carried = ContextHeadModel.CarriedState(model: model, batchSize: batch)
             var correct = (contextFree: 0, filter: 0, head: 0)
             var roundLoss: Float = 0
             var windows = 0
-            for start in stride(from: 0, to: labels.count, by: options.window) {
-                let steps = min(options.window, labels.count - start)
+            for start in stride(from: 0, to: length, by: options.window) {
+                let steps = min(options.window, length - start)
                 var window = ContextStreamBatch(logits: [], labels: [], decays: [])
                 for t in start..<(start + steps) {
                     window.logits.append(orders.map { logits[$0[t]] })
@@ -98,15 +115,15 @@ public struct ContextHeadTraining: Sendable {
                     for b in 0..<batch where argmax(window.logits[t][b]) == window.labels[t][b] { correct.contextFree += 1 }
                 }
             }
-            let total = Double(labels.count * batch)
+            let total = Double(length * batch)
             accuracy = (Double(correct.contextFree) / total, Double(correct.filter) / total, Double(correct.head) / total)
             progress(round + 1, roundLoss / Float(max(windows, 1)))
         }
         let elapsed = clock.now - started
         return TrainedContextHead(
             parameters: parameters, temperature: temperature,
-            temperatureLoss: (Self.meanLoss(logits: logits, labels: labels, temperature: 1),
-                              Self.meanLoss(logits: logits, labels: labels, temperature: temperature)),
+            temperatureLoss: (Self.meanLoss(logits: primary.logits, labels: primary.labels, temperature: 1),
+                              Self.meanLoss(logits: primary.logits, labels: primary.labels, temperature: temperature)),
             lastRoundAccuracy: accuracy,
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }

@@ -63,6 +63,15 @@ struct TrainContextCommand: ParsableCommand {
     @Option(help: "Random seed: the same seed and data give the same weights.")
     var seed: UInt64 = 1
 
+    @Option(name: .customLong("cross-fit-model"), help: ArgumentHelp("A replica of the base model trained without the matching --cross-fit-data (repeatable).", valueName: "name|dir"))
+    var crossFitModels: [String] = []
+
+    @Option(name: .customLong("cross-fit-data"), help: ArgumentHelp("Labelled documents the matching --cross-fit-model did not see: more held-out evidence for the GRU (repeatable).", valueName: "path"))
+    var crossFitData: [String] = []
+
+    @Option(name: .customLong("stream-length"), help: "Cut training streams to this many documents (default: all documents).")
+    var streamLength: Int?
+
     @Option(name: .customLong("eval-subset"), help: ArgumentHelp("Also measure on this held-out part of --data (k/n) and put the table in the card.", valueName: "k/n"))
     var evalSubset: StreamSubset?
 
@@ -79,6 +88,10 @@ struct TrainContextCommand: ParsableCommand {
         if hidden < 1 { throw ValidationError("--hidden must be at least 1") }
         if rounds < 1 || streams < 1 || window < 1 { throw ValidationError("--rounds, --streams and --window must be at least 1") }
         _ = try parsePersistences(persistence, option: "--persistence")
+        if crossFitModels.count != crossFitData.count {
+            throw ValidationError("give one --cross-fit-data per --cross-fit-model (got \(crossFitModels.count) and \(crossFitData.count))")
+        }
+        if let streamLength, streamLength < 2 { throw ValidationError("--stream-length must be at least 2") }
     }
 
     func run() throws {
@@ -97,10 +110,22 @@ struct TrainContextCommand: ParsableCommand {
         options.decayProbability = decayProbability
         options.learningRate = learningRate
         options.seed = seed
+        options.streamLength = streamLength
+        var crossFitted: [(logits: [[Float]], labels: [Int])] = []
+        var crossFitNotes: [String] = []
+        for (modelName, path) in zip(crossFitModels, crossFitData) {
+            let replica = try loadClassifier(modelName, search: search)
+            guard replica.labels == classifier.labels, let replicaHead = replica.headParameters else {
+                throw CommandFailure("\(replica.directory): a cross-fit model needs the base model's labels and a single head")
+            }
+            let held = try StreamDocuments.load(path, subset: StreamSubset(argument: "all")!, classifier: replica)
+            crossFitted.append((ContextHeadTraining.logits(of: held.vectors, head: replicaHead), held.labels))
+            crossFitNotes.append("`\(replica.directory)` on `\(path)` (\(held.labels.count) documents)")
+        }
         let logits = ContextHeadTraining.logits(of: documents.vectors, head: baseHead)
         printError("training on \(documents.labels.count) documents of \(data) (subset \(subset))")
         let trained = ContextHeadTraining(options: options).run(
-            logits: logits, labels: documents.labels, classCount: classifier.labels.count
+            logits: logits, labels: documents.labels, classCount: classifier.labels.count, crossFitted: crossFitted
         ) { round, loss in
             printError("round \(round)/\(rounds)  loss \(fixed(Double(loss), 4))")
         }
@@ -117,6 +142,8 @@ struct TrainContextCommand: ParsableCommand {
             trainingSeconds: trained.seconds,
             temperatureLoss: [trained.temperatureLoss.before, trained.temperatureLoss.after],
             trainingAccuracy: [trained.lastRoundAccuracy.contextFree, trained.lastRoundAccuracy.filter, trained.lastRoundAccuracy.head])
+        configuration.training?.crossFitted = crossFitNotes
+        configuration.training?.streamLength = streamLength
         let head = ContextHead(configuration: configuration, trained: trained.parameters, baseHead: baseHead)
         var evaluation: String?
         if let evalSubset {
