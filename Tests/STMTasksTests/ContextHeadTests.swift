@@ -14,7 +14,7 @@ struct ContextHeadTests {
     static func parameters(seed: UInt64) -> ContextHeadModel.Parameters {
         var generator = SplitMix64(seed: seed)
         var parameters = model.makeParameters(using: &generator)
-        parameters.correction = .uniform([3, 4], bound: 1, using: &generator)
+        parameters.correction = .uniform([9, 4], bound: 1, using: &generator)
         return parameters
     }
 
@@ -100,7 +100,7 @@ struct ContextHeadTests {
         }
         try Self.head(seed: 1).write(to: path, card: "card\n")
         var tensors = try SafetensorsFile.read(contentsOf: path + "/weights.safetensors").tensors
-        tensors["context.correction.weight"] = .zeros([3, 5])
+        tensors["context.correction.weight"] = .zeros([9, 5])
         try SafetensorsFile.write(tensors: tensors, to: path + "/weights.safetensors")
         do {
             _ = try ContextHead(directory: path)

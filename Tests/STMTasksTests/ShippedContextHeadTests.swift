@@ -1,5 +1,6 @@
 import Foundation
 import STMTasks
+import STMText
 import Testing
 
 /// The committed `Models/topic-news-context` against the committed `Models/topic-news` it extends.

@@ -7,15 +7,16 @@ public import STMTensor
 /// stream state `s = [β; h]` left by the previous documents (β: a `PersistenceFilter`'s belief, h: a GRU state):
 ///
 ///     λ      = the filter's class log-prior from β          (0 when β = 0)
-///     m      = the filter's expected stay probability       (≈ 0 on a stream without persistence)
-///     logits = z + T·λ + m·U·h                               (= z when s = 0: the context-free answer)
+///     w      = the filter's belief over its stay-probability grid (how persistent the stream looks)
+///     logits = z + T·λ + Σ_g w_g·p_g·U_g·h                   (= z when s = 0: the context-free answer)
 ///     h'     = GRU(h, [log softmax(z/T); λ])
 ///     β'     = the filter's update of β with z
 ///
 /// `z + T·λ` ranks classes exactly as the filter's posterior `softmax(z/T + λ)` does, so with `U = 0` (its
 /// initial value) the head *is* the filter; training moves `U` and the GRU only where sequences show a gain.
-/// The gate `m` keeps the learned correction out of streams the filter has found to have no persistence, where
-/// the previous documents say nothing about the next one.
+/// The correction has one matrix per grid point, weighted by the filter's belief in that point and its stay
+/// probability: a stream the filter has found to have no persistence gets no correction (its previous documents
+/// say nothing about the next one), and the head can correct differently at different persistences.
 /// Both context terms vanish at `s = 0` by construction (λ is centred, `U·h` has no bias), so an empty or fully
 /// decayed state gives exactly the context-free probabilities.
 public struct ContextHeadModel: Sendable {
@@ -32,7 +33,8 @@ public struct ContextHeadModel: Sendable {
         cell = GRUCell(inputSize: 2 * classCount, hiddenSize: hiddenSize)
     }
 
-    /// Keys: `cell.wx`, `cell.wh`, `cell.bx`, `cell.bh` (the GRU, PyTorch layout) and `correction.weight` `[C, H]`.
+    /// Keys: `cell.wx`, `cell.wh`, `cell.bx`, `cell.bh` (the GRU, PyTorch layout) and `correction.weight`
+    /// `[G·C, H]` (rows `g·C + c`: grid point g, class c).
     public struct Parameters: ParameterGroup {
         public var cell: GatedCellParameters
         public var correction: Tensor
@@ -45,7 +47,9 @@ public struct ContextHeadModel: Sendable {
 
     /// A random GRU and a zero correction: the untrained head is the filter.
     public func makeParameters(using generator: inout some RandomNumberGenerator) -> Parameters {
-        Parameters(cell: cell.makeParameters(using: &generator), correction: .zeros([classCount, hiddenSize]))
+        Parameters(
+            cell: cell.makeParameters(using: &generator),
+            correction: .zeros([filter.stayProbabilities.count * classCount, hiddenSize]))
     }
 
     /// Length of the state vector `[β; h]`.
@@ -57,13 +61,22 @@ public struct ContextHeadModel: Sendable {
         precondition(state.count == stateSize, "ContextHeadModel.logits: state \(state.count), expected \(stateSize)")
         let beliefs = state[0..<filter.stateSize]
         let prior = filter.logPrior(state: beliefs)
-        let gate = filter.expectedStay(state: beliefs)
+        let gates = gridGates(beliefs)
         let h = state[filter.stateSize...]
         return (0..<classCount).map { c in
             var correction: Float = 0
-            for (j, value) in h.enumerated() { correction += parameters.correction[c, j] * value }
-            return z[c] + filter.temperature * prior[c] + gate * correction
+            for (g, gate) in gates.enumerated() {
+                var row: Float = 0
+                for (j, value) in h.enumerated() { row += parameters.correction[g * classCount + c, j] * value }
+                correction += gate * row
+            }
+            return z[c] + filter.temperature * prior[c] + correction
         }
+    }
+
+    /// `w_g · p_g` for each grid point: the weight of its correction matrix.
+    func gridGates(_ beliefs: ArraySlice<Float>) -> [Float] {
+        zip(filter.stayBelief(state: beliefs), filter.stayProbabilities).map { $0 * $1 }
     }
 
     /// The state after one document with context-free logits `z`.
@@ -117,7 +130,7 @@ extension ContextHeadModel {
         var previousHidden: [Tensor] = []
         var caches: [CellStepCache<GRUCell.StepCache>] = []
         var dLogitsPerStep: [Tensor] = []
-        var gatesPerStep: [[Float]] = []
+        var gatesPerStep: [[[Float]]] = []
         var totalLoss: Float = 0
         var correct = 0
         for t in 0..<window.steps {
@@ -126,14 +139,18 @@ extension ContextHeadModel {
                 carried.beliefs[b] = carried.beliefs[b].map { $0 * d }
                 for j in 0..<hiddenSize { carried.hidden[b, j] *= d }
             }
+            let gridCount = filter.stayProbabilities.count
+            var perGrid = Tensor.zeros([batch, gridCount * c])
+            gemm(carried.hidden, parameters.correction, transposeB: true, into: &perGrid)
             var logits = Tensor.zeros([batch, c])
-            gemm(carried.hidden, parameters.correction, transposeB: true, into: &logits)
             var input = Tensor.zeros([batch, 2 * c])
-            var gates = [Float](repeating: 0, count: batch)
+            var gates = [[Float]](repeating: [], count: batch)
             for b in 0..<batch {
                 let z = window.logits[t][b]
-                gates[b] = filter.expectedStay(state: carried.beliefs[b][...])
-                for k in 0..<c { logits[b, k] *= gates[b] }
+                gates[b] = gridGates(carried.beliefs[b][...])
+                for g in 0..<gridCount {
+                    for k in 0..<c { logits[b, k] += gates[b][g] * perGrid[b, g * c + k] }
+                }
                 let prior = filter.logPrior(state: carried.beliefs[b][...])
                 let evidence = filter.evidence(logits: z)
                 for k in 0..<c {
@@ -159,18 +176,20 @@ extension ContextHeadModel {
         var dHidden = Tensor.zeros([batch, hiddenSize])
         let scale = 1 / Float(window.steps)
         for t in (0..<window.steps).reversed() {
-            // The correction's share of the logits is gated per stream: its gradient is too.
-            var dLogits = dLogitsPerStep[t]
-            dLogits.scale(by: scale)
+            // Each grid point's correction enters the logits with its gate: so does its gradient.
+            let gridCount = filter.stayProbabilities.count
+            var dPerGrid = Tensor.zeros([batch, gridCount * c])
             for b in 0..<batch {
-                for k in 0..<c { dLogits[b, k] *= gatesPerStep[t][b] }
+                for g in 0..<gridCount {
+                    for k in 0..<c { dPerGrid[b, g * c + k] = gatesPerStep[t][b][g] * dLogitsPerStep[t][b, k] * scale }
+                }
             }
             let (_, dPrevious) = cell.backward(
                 dOutput: .zeros([batch, hiddenSize]), dState: dHidden, cache: caches[t], parameters: parameters.cell,
                 gradients: &gradients.cell)
             dHidden = dPrevious
-            gemm(dLogits, transposeA: true, previousHidden[t], into: &gradients.correction, beta: 1)
-            gemm(dLogits, parameters.correction, into: &dHidden, beta: 1)
+            gemm(dPerGrid, transposeA: true, previousHidden[t], into: &gradients.correction, beta: 1)
+            gemm(dPerGrid, parameters.correction, into: &dHidden, beta: 1)
             for b in 0..<batch where window.decays[t][b] != 1 {
                 for j in 0..<hiddenSize { dHidden[b, j] *= window.decays[t][b] }
             }
