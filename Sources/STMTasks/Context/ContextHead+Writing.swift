@@ -30,39 +30,45 @@ extension ContextHead {
     /// The model card: what the head is, how it was trained, and what it measured.
     public func renderCard(dataDescription: String, licence: String, evaluation: String?) -> String {
         let c = configuration
-        var lines = [
-            "# \(c.name) (version \(c.version))", "",
-            "Context-aware classification head for `\(c.baseModel)` (version \(c.baseModelVersion)), labels: "
-                + c.labels.map { "`\($0)`" }.joined(separator: ", ") + ".", "",
-            "## Model", "",
-            "- Reads the base model's document vector `e` (\(c.documentVectorSize) values) through the base model's own "
-                + "linear head (a copy is stored under `base.head.`; the base bundle stays as it is), and the stream state "
-                + "`s = [β; h]` (\(stateSize) values) left by the stream's previous documents.",
-            "- β: a Bayesian persistence filter (HMM forward filter over the label, averaged over stay probabilities "
-                + c.stayProbabilities.map { String($0) }.joined(separator: ", ") + ") on temperature-scaled probabilities, "
-                + "T = \(c.temperature).",
-            "- h: a GRU with \(c.hiddenSize) units reading `[log softmax(z/T); λ]`; logits = `z + T·λ + U·h`, where "
-                + "`z` are the base logits and λ the filter's centred class log-prior. Both context terms vanish at `s = 0`, "
-                + "so an empty or fully decayed state gives the context-free probabilities exactly.",
-            "- Weights: F32, keys `context.cell.{wx,wh,bx,bh}`, `context.correction.weight`, `base.head.{weight,bias}`.",
-            "", "## Data", "", dataDescription, "", "Licence (as the data's README states it): \(licence)",
-        ]
+        let labelList: String = c.labels.map { "`\($0)`" }.joined(separator: ", ")
+        let grid: String = c.stayProbabilities.map { String($0) }.joined(separator: ", ")
+        var lines: [String] = ["# \(c.name) (version \(c.version))", ""]
+        lines.append("Context-aware classification head for `\(c.baseModel)` (version \(c.baseModelVersion)), labels: \(labelList).")
+        lines += ["", "## Model", ""]
+        var reads = "- Reads the base model's document vector `e` (\(c.documentVectorSize) values) through the base model's own"
+        reads += " linear head (a copy is stored under `base.head.`; the base bundle stays as it is), and the stream state"
+        reads += " `s = [β; h]` (\(stateSize) values) left by the stream's previous documents."
+        lines.append(reads)
+        var filterLine = "- β: a Bayesian persistence filter (HMM forward filter over the label, averaged over stay probabilities"
+        filterLine += " \(grid)) on temperature-scaled probabilities, T = \(c.temperature)."
+        lines.append(filterLine)
+        var gru = "- h: a GRU with \(c.hiddenSize) units reading `[log softmax(z/T); λ]`; logits = `z + T·λ + Σ_g w_g·p_g·U_g·h`,"
+        gru += " where `z` are the base logits, λ the filter's centred class log-prior, w_g its belief in stay probability"
+        gru += " p_g (so a stream without persistence gets no correction) and U_g one correction matrix per grid point."
+        gru += " Both context terms vanish at `s = 0`, so an empty or fully decayed state gives the context-free"
+        gru += " probabilities exactly."
+        lines.append(gru)
+        lines.append(
+            "- Weights: F32, keys `context.cell.{wx,wh,bx,bh}`, `context.correction.weight` (`[G·C, H]`), `base.head.{weight,bias}`.")
+        lines += ["", "## Data", "", dataDescription, "", "Licence (as the data's README states it): \(licence)"]
         if let t = c.training {
-            lines += [
-                "", "## Training", "", "```", t.command, "```", "",
-                "- Documents: \(t.documents) (`\(t.data)`, subset \(t.subset)), held out from the base model's training.",
+            let crossFitted = t.crossFitted ?? []
+            let streamSize = t.streamLength.map { "\($0) documents" } ?? "every document"
+            let persistences = t.persistences.map { String($0) }.joined(separator: ", ")
+            lines += ["", "## Training", "", "```", t.command, "```", ""]
+            lines.append("- Documents: \(t.documents) (`\(t.data)`, subset \(t.subset)), held out from the base model's training.")
+            lines.append(
                 "- Cross-fitted evidence the GRU also learned from (base-model replicas on documents they did not see): "
-                    + ((t.crossFitted ?? []).isEmpty ? "none." : (t.crossFitted ?? []).joined(separator: "; ") + "."),
-                "- Streams: \(t.rounds) rounds × \(t.streamsPerRound) streams of "
-                    + (t.streamLength.map { "\($0) documents" } ?? "every document") + ", persistences "
-                    + t.persistences.map { String($0) }.joined(separator: ", ") + "; truncated BPTT over \(t.window) documents.",
-                "- Temperature fit: cross-entropy \(String(format: "%.4f", t.temperatureLoss[0])) at T = 1 → "
-                    + "\(String(format: "%.4f", t.temperatureLoss[1])) at T = \(c.temperature).",
-                "- Last round's training streams: context-free \(String(format: "%.2f", 100 * t.trainingAccuracy[0]))%, "
-                    + "filter \(String(format: "%.2f", 100 * t.trainingAccuracy[1]))%, "
-                    + "head \(String(format: "%.2f", 100 * t.trainingAccuracy[2]))%.",
-                "- Seed \(t.seed), \(String(format: "%.1f", t.trainingSeconds)) s of training on this machine.",
-            ]
+                    + (crossFitted.isEmpty ? "none." : crossFitted.joined(separator: "; ") + "."))
+            lines.append(
+                "- Streams: \(t.rounds) rounds × \(t.streamsPerRound) streams of \(streamSize), persistences \(persistences);"
+                    + " truncated BPTT over \(t.window) documents.")
+            let before = String(format: "%.4f", t.temperatureLoss[0]), after = String(format: "%.4f", t.temperatureLoss[1])
+            lines.append("- Temperature fit: cross-entropy \(before) at T = 1 → \(after) at T = \(c.temperature).")
+            let accuracies = t.trainingAccuracy.map { String(format: "%.2f", 100 * $0) + "%" }
+            lines.append(
+                "- Last round's training streams: context-free \(accuracies[0]), filter \(accuracies[1]), head \(accuracies[2]).")
+            lines.append("- Seed \(t.seed), \(String(format: "%.1f", t.trainingSeconds)) s of training on this machine.")
         }
         if let evaluation { lines += ["", "## Evaluation", "", evaluation] }
         return lines.joined(separator: "\n") + "\n"
