@@ -92,6 +92,23 @@ struct ContextHeadTests {
         #expect(zip(withContext, contextFree).contains { abs($0 - $1) > 1e-3 }, "a live state changes the answer")
     }
 
+    @Test func foreignOrDamagedStatesReadAsEmpty() {
+        let head = Self.head(seed: 3)
+        let e: [Float] = [0.5, -1, 2, 0, 1]
+        let contextFree = head.probabilities(documentVector: e, state: [])
+        var live: [Float] = []
+        for _ in 0..<4 { live = head.advance(state: live, documentVector: e) }
+        #expect(head.isUsable(state: live) && head.isUsable(state: []))
+        var damaged = live
+        damaged[2] = .nan
+        for state in [[Float](repeating: 1, count: head.stateSize + 3), damaged] {
+            #expect(!head.isUsable(state: state))
+            #expect(head.probabilities(documentVector: e, state: state) == contextFree)
+            #expect(head.advance(state: state, documentVector: e) == head.advance(state: [], documentVector: e))
+            #expect(head.filterProbabilities(documentVector: e, state: state) == head.filterProbabilities(documentVector: e, state: []))
+        }
+    }
+
     @Test func loadingReportsTheFileAndTheProblem() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/head"

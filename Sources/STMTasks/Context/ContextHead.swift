@@ -108,20 +108,29 @@ public final class ContextHead: Sendable {
 
     /// The state after a document: `s ← cell(s, e)` (`state` empty: zero state).
     public func advance(state: [Float], documentVector: [Float]) -> [Float] {
-        model.advance(state: state, baseLogits: baseLogits(documentVector: documentVector), parameters: parameters)
+        model.advance(state: usable(state), baseLogits: baseLogits(documentVector: documentVector), parameters: parameters)
     }
 
     /// Class probabilities (in `labels` order) for a document read in the context `state` left by the
     /// previous documents; empty or zero `state`: the context-free probabilities.
     public func probabilities(documentVector: [Float], state: [Float]) -> [Float] {
-        softmax(model.logits(baseLogits: baseLogits(documentVector: documentVector), state: state, parameters: parameters))
+        softmax(model.logits(baseLogits: baseLogits(documentVector: documentVector), state: usable(state), parameters: parameters))
     }
+
+    /// Whether `state` can be read as this head's state: empty, or `stateSize` finite values. A state stored by
+    /// another head (another size after retraining) or damaged is not: `probabilities` and `advance` read it as
+    /// empty (the context-free answer) rather than fail, and a caller that persists states can check here first.
+    public func isUsable(state: [Float]) -> Bool {
+        state.isEmpty || (state.count == stateSize && state.allSatisfy { $0.isFinite })
+    }
+
+    private func usable(_ state: [Float]) -> [Float] { isUsable(state: state) ? state : [] }
 
     /// The persistence filter's probabilities alone (the runtime option without the learned part), from the
     /// filter's share of the same state: `softmax(z/T + λ)`. Empty or zero state: the temperature-scaled
     /// context-free probabilities (same ranking as the base model's).
     public func filterProbabilities(documentVector: [Float], state: [Float]) -> [Float] {
-        let beliefs = state.isEmpty ? [] : state[0..<model.filter.stateSize]
+        let beliefs = isUsable(state: state) && !state.isEmpty ? state[0..<model.filter.stateSize] : []
         return model.filter.posterior(logits: baseLogits(documentVector: documentVector), state: beliefs)
     }
 
