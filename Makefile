@@ -127,7 +127,7 @@ clean:
 ## validation split (held out from the base model's training: on its own training data the base model is
 ## 99% right and overconfident) and measured on the other half. See Benchmarks/memory-context/README.md.
 CONTEXT_DATA := $(DATA_OUT)/topic-news/valid.tsv
-CONTEXT_FLAGS := --rounds 10 --hidden 8 --seed 1
+CONTEXT_FLAGS := --rounds 10 --hidden 8 --seed 1 --blend 0.7
 
 ## context-folds: cross-fitting evidence for the context head's GRU — topic-news's recipe trained on 2/3 of its
 ## training split, three times, each scoring the third it did not see (about a minute per fold on 2 cores).

@@ -63,6 +63,11 @@ extension ContextHead {
             lines.append(
                 "- Streams: \(t.rounds) rounds × \(t.streamsPerRound) streams of \(streamSize), persistences \(persistences);"
                     + " truncated BPTT over \(t.window) documents.")
+            if let blend = t.blend, blend != 1 {
+                lines.append(
+                    "- Blend \(blend): the trained head and the filter alone averaged in logit space with weights \(blend) and "
+                        + "\(1 - blend) (the stored correction is scaled by \(blend)); the training accuracies below are the unblended head's.")
+            }
             let before = String(format: "%.4f", t.temperatureLoss[0]), after = String(format: "%.4f", t.temperatureLoss[1])
             lines.append("- Temperature fit: cross-entropy \(before) at T = 1 → \(after) at T = \(c.temperature).")
             let accuracies = t.trainingAccuracy.map { String(format: "%.2f", 100 * $0) + "%" }

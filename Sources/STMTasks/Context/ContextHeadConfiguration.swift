@@ -65,6 +65,8 @@ public struct ContextTrainingRecord: Codable, Sendable, Equatable {
     /// Cross-fitted evidence the GRU also learned from: "model on data (n documents)".
     public var crossFitted: [String]?
     public var streamLength: Int?
+    /// The trained correction's weight against the filter alone (their logits averaged); nil: 1.
+    public var blend: Float?
 
     public init(
         command: String, data: String, subset: String, documents: Int, persistences: [Double], streamsPerRound: Int,

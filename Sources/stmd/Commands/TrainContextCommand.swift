@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import STMTasks
+import STMTensor
 
 /// `stmd train context`: a context-aware head for a shipped classifier, trained on label-persistent streams.
 ///
@@ -63,6 +64,9 @@ struct TrainContextCommand: ParsableCommand {
     @Option(help: "Random seed: the same seed and data give the same weights.")
     var seed: UInt64 = 1
 
+    @Option(help: ArgumentHelp("Weight of the trained head against the filter alone, averaged in logit space (1: the head as trained; 0: the filter). Scales the learned correction.", valueName: "w"))
+    var blend: Float = 1
+
     @Option(name: .customLong("cross-fit-model"), help: ArgumentHelp("A replica of the base model trained without the matching --cross-fit-data (repeatable).", valueName: "name|dir"))
     var crossFitModels: [String] = []
 
@@ -92,6 +96,7 @@ struct TrainContextCommand: ParsableCommand {
             throw ValidationError("give one --cross-fit-data per --cross-fit-model (got \(crossFitModels.count) and \(crossFitData.count))")
         }
         if let streamLength, streamLength < 2 { throw ValidationError("--stream-length must be at least 2") }
+        if !(0...1).contains(blend) { throw ValidationError("--blend must be in 0...1 (got \(blend))") }
     }
 
     func run() throws {
@@ -144,7 +149,11 @@ struct TrainContextCommand: ParsableCommand {
             trainingAccuracy: [trained.lastRoundAccuracy.contextFree, trained.lastRoundAccuracy.filter, trained.lastRoundAccuracy.head])
         configuration.training?.crossFitted = crossFitNotes
         configuration.training?.streamLength = streamLength
-        let head = ContextHead(configuration: configuration, trained: trained.parameters, baseHead: baseHead)
+        configuration.training?.blend = blend
+        // Head and filter share `z + T·λ`; their logits averaged with weights (w, 1 − w) keep w of the correction.
+        var parameters = trained.parameters
+        parameters.correction.scale(by: blend)
+        let head = ContextHead(configuration: configuration, trained: parameters, baseHead: baseHead)
         var evaluation: String?
         if let evalSubset {
             let held = try StreamDocuments.load(data, subset: evalSubset, classifier: classifier)
