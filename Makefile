@@ -6,7 +6,7 @@ SWIFT ?= swift
 # daemon's ledger); rsync: the daemon tests drop files with it.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync
 
-.PHONY: all deps build release test demo bench bench-daemon clean reference-fixtures torch-check data vectors models fasttext-compare data-check context-model bench-context context-folds
+.PHONY: all deps build release test demo bench bench-daemon clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -126,6 +126,7 @@ clean:
 ## Stream context (issue 6): the context head beside topic-news, trained on one half of topic-news's
 ## validation split (held out from the base model's training: on its own training data the base model is
 ## 99% right and overconfident) and measured on the other half. See Benchmarks/memory-context/README.md.
+.PHONY: context-folds context-model bench-context
 CONTEXT_DATA := $(DATA_OUT)/topic-news/valid.tsv
 CONTEXT_FLAGS := --rounds 10 --hidden 8 --seed 1 --blend 0.7
 
