@@ -93,36 +93,6 @@ model-%:
 
 include Models/recipes.mk
 
-## fasttext-compare: fastText (PyPI fasttext-wheel) trained and scored on the same splits, beside the shipped
-## models, in one run; prints the Markdown table for BENCHMARKS.md.
-fasttext-compare: release data $(VENV)/.text-tools
-	$(VENV)/bin/python Benchmarks/fasttext/compare.py --data $(DATA_OUT) --stmd .build/release/stmd --models Models $(FASTTEXT_FLAGS)
-
-## data-check: the Python port of the tokenizer (Scripts/data/stmtext.py) against Sources/STMText.
-data-check:
-	python3 Scripts/data/check_stmtext.py
-
-## bench-daemon: the whole path (rename into an inbox → output visible) against a Python watchdog +
-## onnxruntime daemon running the same model, 10,000 files over 10 streams; about 10 minutes.
-bench-daemon: release data
-	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	$(VENV)/bin/python -c "import torch, onnxruntime, onnx, watchdog" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/daemon/requirements.txt
-	python3 Benchmarks/daemon/run.py --stmd .build/release/stmd --python $(VENV)/bin/python $(BENCH_FLAGS)
-
-## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
-reference-fixtures:
-	python3 Scripts/reference/rnn_reference.py --out Tests/STMModelsTests/Fixtures/reference
-
-## torch-check: compare the engine with PyTorch's nn.GRU/nn.LSTM/nn.RNN (installs torch into ~/.cache/stmd/venv).
-torch-check: deps
-	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	$(VENV)/bin/python -c "import torch" 2>/dev/null || $(VENV)/bin/pip install -q torch numpy safetensors
-	$(SWIFT) build --build-tests
-	STMD_TORCH_PYTHON=$(VENV)/bin/python $(SWIFT) test --skip-build --filter TorchComparisonTests
-
-clean:
-	rm -rf .build
-
 ## Stream context (issue 6): the context head beside topic-news, trained on one half of topic-news's
 ## validation split (held out from the base model's training: on its own training data the base model is
 ## 99% right and overconfident) and measured on the other half. See Benchmarks/memory-context/README.md.
@@ -155,3 +125,34 @@ bench-context: release data
 	STMD_THREADS=1 .build/release/stmd train context --base Models/topic-news --data $(CONTEXT_DATA) --subset 1/2 \
 	  --out .build/bench-context/swapped $(CONTEXT_FLAGS) > /dev/null
 	.build/release/stmd eval streams --context-head .build/bench-context/swapped --data $(CONTEXT_DATA) --subset 0/2 --seeds 50
+
+## fasttext-compare: fastText (PyPI fasttext-wheel) trained and scored on the same splits, beside the shipped
+## models, in one run; prints the Markdown table for BENCHMARKS.md.
+fasttext-compare: release data $(VENV)/.text-tools
+	$(VENV)/bin/python Benchmarks/fasttext/compare.py --data $(DATA_OUT) --stmd .build/release/stmd --models Models $(FASTTEXT_FLAGS)
+
+## data-check: the Python port of the tokenizer (Scripts/data/stmtext.py) against Sources/STMText.
+data-check:
+	python3 Scripts/data/check_stmtext.py
+
+## bench-daemon: the whole path (rename into an inbox → output visible) against a Python watchdog +
+## onnxruntime daemon running the same model, 10,000 files over 10 streams; about 10 minutes.
+bench-daemon: release data
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -c "import torch, onnxruntime, onnx, watchdog" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/daemon/requirements.txt
+	python3 Benchmarks/daemon/run.py --stmd .build/release/stmd --python $(VENV)/bin/python $(BENCH_FLAGS)
+
+## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
+reference-fixtures:
+	python3 Scripts/reference/rnn_reference.py --out Tests/STMModelsTests/Fixtures/reference
+
+## torch-check: compare the engine with PyTorch's nn.GRU/nn.LSTM/nn.RNN (installs torch into ~/.cache/stmd/venv).
+torch-check: deps
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -c "import torch" 2>/dev/null || $(VENV)/bin/pip install -q torch numpy safetensors
+	$(SWIFT) build --build-tests
+	STMD_TORCH_PYTHON=$(VENV)/bin/python $(SWIFT) test --skip-build --filter TorchComparisonTests
+
+clean:
+	rm -rf .build
+
