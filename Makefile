@@ -155,4 +155,3 @@ torch-check: deps
 
 clean:
 	rm -rf .build
-
