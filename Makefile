@@ -96,6 +96,39 @@ model-%:
 
 include Models/recipes.mk
 
+## Stream context (issue 6): the context head beside topic-news, trained on one half of topic-news's
+## validation split (held out from the base model's training: on its own training data the base model is
+## 99% right and overconfident) and measured on the other half. See Benchmarks/memory-context/README.md.
+.PHONY: context-folds context-model bench-context
+CONTEXT_DATA := $(DATA_OUT)/topic-news/valid.tsv
+CONTEXT_FLAGS := --rounds 10 --hidden 8 --seed 1 --blend 0.7
+
+## context-folds: cross-fitting evidence for the context head's GRU — topic-news's recipe trained on 2/3 of its
+## training split, three times, each scoring the third it did not see (about a minute per fold on 2 cores).
+CONTEXT_FOLDS := $(DATA_OUT)/context-folds
+context-folds: release data
+	python3 Benchmarks/memory-context/folds.py --data $(DATA_OUT)/topic-news/train.tsv --folds 3 --out $(CONTEXT_FOLDS)
+	for k in 0 1 2; do \
+	  $(TRAIN) --data $(CONTEXT_FOLDS)/fold-$$k/train.tsv --valid $(DATA_OUT)/topic-news/valid.tsv \
+	    --out $(CONTEXT_FOLDS)/fold-$$k/model --name topic-news-fold-$$k $(FLAGS_topic-news) > /dev/null || exit 1; \
+	done
+
+## context-model: retrain the shipped Models/topic-news-context (seconds); its card holds the evaluation table.
+context-model: release data
+	STMD_THREADS=1 .build/release/stmd train context --base Models/topic-news --data $(CONTEXT_DATA) --subset 0/2 \
+	  --out Models/topic-news-context $(CONTEXT_FLAGS) --eval-subset 1/2 --eval-seeds 50 \
+	  --data-description "$(DESCRIPTION_topic-news) Context head: the even-numbered half of .build/data/topic-news/valid.tsv (the base model's validation split, not its training data)." \
+	  --licence "$(LICENCE_topic-news)"
+
+## bench-context: context-free model vs persistence filter vs context head on label-persistent streams of the
+## held-out half (50 stream seeds per persistence), then the same with the halves swapped (a head trained on
+## the odd half, measured on the even one).
+bench-context: release data
+	.build/release/stmd eval streams --context-head Models/topic-news-context --data $(CONTEXT_DATA) --subset 1/2 --seeds 50
+	STMD_THREADS=1 .build/release/stmd train context --base Models/topic-news --data $(CONTEXT_DATA) --subset 1/2 \
+	  --out .build/bench-context/swapped $(CONTEXT_FLAGS) > /dev/null
+	.build/release/stmd eval streams --context-head .build/bench-context/swapped --data $(CONTEXT_DATA) --subset 0/2 --seeds 50
+
 ## fasttext-compare: fastText (PyPI fasttext-wheel) trained and scored on the same splits, beside the shipped
 ## models, in one run; prints the Markdown table for BENCHMARKS.md.
 fasttext-compare: release data $(VENV)/.text-tools

@@ -19,6 +19,8 @@ def main():
             continue
         with open(config_path, encoding="utf-8") as f:
             config = json.load(f)
+        if config.get("format") == "stmd-context-head-1":
+            continue  # a context head beside its base model: measured on streams (BENCHMARKS.md), not here
         training = config.get("training") or {}
         validation = training.get("validation") or {}
         size = sum(os.path.getsize(os.path.join(models, name, entry)) for entry in os.listdir(os.path.join(models, name)))

@@ -18,6 +18,9 @@ public final class TextClassifierInference<Cell: RecurrentCell> {
         TextClassifierInference(model: model, parameters: parameters, precision: encoder.precision)
     }
 
+    /// The linear head's weights: what maps a document vector to the class logits.
+    public var headParameters: Linear.Parameters { parameters.head }
+
     /// Class probabilities `[B, classCount]`.
     public func probabilities(_ documents: [TextFeatures]) -> Tensor {
         evaluate(documents).probabilities

@@ -83,6 +83,10 @@ public final class TextClassifier {
     /// Length of the vectors `analyze` returns.
     public var documentVectorSize: Int { backend.documentVectorSize }
 
+    /// The linear head mapping a document vector to class logits (nil for an ensemble, whose probabilities
+    /// are an average rather than one softmax).
+    public var headParameters: Linear.Parameters? { backend.headWeights }
+
     private func classify(encoded: [(features: TextFeatures, tokenCount: Int)]) -> [Classification] {
         var results = [Classification?](repeating: nil, count: encoded.count)
         let order = encoded.indices.sorted { encoded[$0].features.tokens.count < encoded[$1].features.tokens.count }
@@ -125,6 +129,7 @@ protocol ProbabilityModel: AnyObject {
     /// Probabilities and the document vectors behind them.
     func evaluate(_ documents: [TextFeatures]) -> (probabilities: Tensor, documentVectors: Tensor)
     var documentVectorSize: Int { get }
+    var headWeights: Linear.Parameters? { get }
     /// The same model with its own scratch memory.
     func sibling() -> any ProbabilityModel
 }
@@ -132,6 +137,7 @@ protocol ProbabilityModel: AnyObject {
 extension TextClassifierInference: ProbabilityModel {
     func sibling() -> any ProbabilityModel { makeSibling() }
     var documentVectorSize: Int { model.head.inputSize }
+    var headWeights: Linear.Parameters? { headParameters }
 }
 
 /// Averages its members' probabilities (the members differ only in their training seed).
@@ -161,6 +167,7 @@ final class EnsembleModel: ProbabilityModel {
     }
 
     var documentVectorSize: Int { members.reduce(0) { $0 + $1.documentVectorSize } }
+    var headWeights: Linear.Parameters? { nil }
 }
 
 struct LoadVisitor: CellVisitor {

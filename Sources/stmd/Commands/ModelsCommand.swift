@@ -27,7 +27,12 @@ struct ModelsCommand: ParsableCommand {
             do {
                 configuration = try ClassifierBundle.readConfiguration(from: directory)
             } catch {
-                printError("warning: \(error)")
+                // A context head's bundle sits among the models it extends: list it as such, not as a broken model.
+                if let head = try? ContextHead(directory: directory) {
+                    if !json { print("\(name)  v\(head.configuration.version)  context head for \(head.baseModelName)\n    \(directory)") }
+                } else {
+                    printError("warning: \(error)")
+                }
                 continue
             }
             let bytes = folderBytes(directory)
