@@ -9,10 +9,10 @@ import Testing
 /// The SummaRuNNer-style summarizer's hand-written backward against finite differences (scorer alone and the
 /// whole network), and a tiny run that must learn which sentence is marked.
 struct ExtractiveSummarizerModelTests {
-    private func makeModel(chunk: Int = 64) -> ExtractiveSummarizerModel {
+    private func makeModel(chunk: Int = 64, features: Int = 0) -> ExtractiveSummarizerModel {
         var model = ExtractiveSummarizerModel(
             vocabularySize: 12, embeddingSize: 3, wordHiddenSize: 2, sentenceHiddenSize: 3, absolutePositions: 3,
-            relativePositions: 2)
+            relativePositions: 2, featureCount: features)
         model.wordChunkSize = chunk
         return model
     }
@@ -58,22 +58,32 @@ struct ExtractiveSummarizerModelTests {
         scorer.forward(states, parameters: p).logits.map { 1 / (1 + expf(-$0)) }
     }
 
-    @Test(arguments: [64, 2])
-    func modelGradientsMatchFiniteDifferences(_ chunk: Int) {
-        let model = makeModel(chunk: chunk)
+    /// Two extra numbers per sentence for the feature path.
+    private var features: [[[Float]]] {
+        documents.enumerated().map { d, document in
+            document.indices.map { s in [Float(s) * 0.3 - 0.5, Float(d + s % 2) * 0.4] }
+        }
+    }
+
+    @Test(arguments: [(64, 0), (2, 0), (64, 2)])
+    func modelGradientsMatchFiniteDifferences(_ chunk: Int, _ featureCount: Int) {
+        let model = makeModel(chunk: chunk, features: featureCount)
+        let features = featureCount > 0 ? self.features : nil
         var generator = SplitMix64(seed: 5)
         var parameters = model.makeParameters(using: &generator)
         parameters.embedding.weight.scale(by: 10)  // back to N(0, 1): gradients well above the check's noise floor
         var unused = SplitMix64(seed: 0)
         let analytic = model.lossAndGradients(
-            documents, labels: labels, parameters: parameters, training: false, summaryWeights: labels, using: &unused
+            documents, features: features, labels: labels, parameters: parameters, training: false, summaryWeights: labels,
+            using: &unused
         ).gradients
         let numeric = GradientCheck.numericGradient(
             of: { candidate in
                 var noise = SplitMix64(seed: 0)
                 return Double(
                     model.lossAndGradients(
-                        documents, labels: labels, parameters: candidate, training: false, summaryWeights: labels,
+                        documents, features: features, labels: labels, parameters: candidate, training: false,
+                        summaryWeights: labels,
                         using: &noise
                     ).loss)
             }, at: parameters)

@@ -8,7 +8,9 @@ public import STMTensor
 /// sentence-level bidirectional GRU over the document → `SentenceScorer` (content, salience, novelty, position)
 /// → one logit per sentence, trained with binary cross-entropy against sentence labels.
 ///
-/// A document is `[[Int]]`: its sentences as word ids. The word level runs over all sentences of a batch at once,
+/// A document is `[[Int]]`: its sentences as word ids. Optionally each sentence also brings `featureCount`
+/// numbers computed outside the network (lexical centrality and the like), joined to its sentence vector before
+/// the sentence-level GRU, so the recurrent state sees them in the context of the neighbouring sentences. The word level runs over all sentences of a batch at once,
 /// grouped by length (`wordChunkSize` sentences of similar length per unroll) so short sentences do not pay for
 /// the longest one's padding.
 ///
@@ -22,17 +24,22 @@ public struct ExtractiveSummarizerModel: Sendable {
     public let embeddingDropout: Dropout
     public let sentenceDropout: Dropout
     public var wordChunkSize = 64
+    /// Extra numbers per sentence joined to the sentence vectors (0: none).
+    public let featureCount: Int
 
     public init(
         vocabularySize: Int, embeddingSize: Int, wordHiddenSize: Int, sentenceHiddenSize: Int,
-        absolutePositions: Int = 40, relativePositions: Int = 10, embeddingDropout: Float = 0, sentenceDropout: Float = 0
+        absolutePositions: Int = 40, relativePositions: Int = 10, embeddingDropout: Float = 0, sentenceDropout: Float = 0,
+        featureCount: Int = 0
     ) {
+        precondition(featureCount >= 0, "ExtractiveSummarizerModel: featureCount \(featureCount)")
+        self.featureCount = featureCount
         embedding = Embedding(vocabularySize: vocabularySize, dimension: embeddingSize)
         wordEncoder = RecurrentEncoder(inputSize: embeddingSize, hiddenSize: wordHiddenSize, bidirectional: true) {
             GRUCell(inputSize: $0, hiddenSize: $1)
         }
         sentenceEncoder = RecurrentEncoder(
-            inputSize: wordEncoder.outputSize, hiddenSize: sentenceHiddenSize, bidirectional: true
+            inputSize: wordEncoder.outputSize + featureCount, hiddenSize: sentenceHiddenSize, bidirectional: true
         ) { GRUCell(inputSize: $0, hiddenSize: $1) }
         scorer = SentenceScorer(
             inputSize: sentenceEncoder.outputSize, absolutePositions: absolutePositions, relativePositions: relativePositions)
@@ -86,12 +93,18 @@ public struct ExtractiveSummarizerModel: Sendable {
 
     /// Logits per sentence for each document of the batch (every document needs at least one sentence; an
     /// empty sentence reads as one padding token).
-    /// - Parameter summaryWeights: per document, fixed running-summary weights (see `SentenceScorer.forward`).
+    /// - Parameters:
+    ///   - features: per document, per sentence, `featureCount` numbers (nil only when `featureCount` is 0).
+    ///   - summaryWeights: per document, fixed running-summary weights (see `SentenceScorer.forward`).
     public func forward(
-        _ documents: [[[Int]]], parameters: Parameters, training: Bool = false, summaryWeights: [[Float]]? = nil,
-        using generator: inout some RandomNumberGenerator
+        _ documents: [[[Int]]], features: [[[Float]]]? = nil, parameters: Parameters, training: Bool = false,
+        summaryWeights: [[Float]]? = nil, using generator: inout some RandomNumberGenerator
     ) -> (logits: [[Float]], cache: Cache) {
         precondition(documents.allSatisfy { !$0.isEmpty }, "ExtractiveSummarizerModel.forward: a document without sentences")
+        precondition(
+            featureCount == 0
+                || features.map { $0.map { $0.map(\.count) } == documents.map { $0.map { _ in featureCount } } } == true,
+            "ExtractiveSummarizerModel.forward: \(featureCount) features per sentence expected")
         let sentences = documents.flatMap { $0 }
         let width = wordEncoder.outputSize
         // Word level, chunk by chunk, into one vector per sentence.
@@ -124,10 +137,15 @@ public struct ExtractiveSummarizerModel: Sendable {
         // Sentence level: time-major [S, B, width].
         let counts = documents.map(\.count)
         let steps = counts.max()!, batch = documents.count
-        var sequence = Tensor.zeros([steps, batch, width])
+        let inputWidth = width + featureCount
+        var sequence = Tensor.zeros([steps, batch, inputWidth])
         var offset = 0
         for (b, count) in counts.enumerated() {
-            for t in 0..<count { sequence.setRows(startingAt: t * batch + b, from: sentenceVectors.rows((offset + t)..<(offset + t + 1))) }
+            for t in 0..<count {
+                let row = (t * batch + b) * inputWidth
+                for column in 0..<width { sequence[flat: row + column] = sentenceVectors[offset + t, column] }
+                for f in 0..<featureCount { sequence[flat: row + width + f] = features![b][t][f] }
+            }
             offset += count
         }
         let (dropped, sentenceMask) = sentenceDropout.forward(sequence, training: training, using: &generator)
@@ -170,8 +188,12 @@ public struct ExtractiveSummarizerModel: Sendable {
             mask: cache.sentenceMask)
         var dSentenceVectors = Tensor.zeros([counts.reduce(0, +), width])
         var offset = 0
+        let inputWidth = width + featureCount
         for (b, count) in counts.enumerated() {
-            for t in 0..<count { dSentenceVectors.setRows(startingAt: offset + t, from: dSequence.rows((t * batch + b)..<(t * batch + b + 1))) }
+            for t in 0..<count {
+                let row = (t * batch + b) * inputWidth
+                for column in 0..<width { dSentenceVectors[offset + t, column] = dSequence[flat: row + column] }
+            }
             offset += count
         }
         for chunk in cache.chunks {
@@ -193,11 +215,12 @@ public struct ExtractiveSummarizerModel: Sendable {
 
     /// Mean binary cross-entropy over every sentence of the batch (labels 0 or 1, or soft) and its gradients.
     public func lossAndGradients(
-        _ documents: [[[Int]]], labels: [[Float]], parameters: Parameters, training: Bool = true,
-        summaryWeights: [[Float]]? = nil, using generator: inout some RandomNumberGenerator
+        _ documents: [[[Int]]], features: [[[Float]]]? = nil, labels: [[Float]], parameters: Parameters,
+        training: Bool = true, summaryWeights: [[Float]]? = nil, using generator: inout some RandomNumberGenerator
     ) -> (loss: Float, gradients: Parameters) {
         let (logits, cache) = forward(
-            documents, parameters: parameters, training: training, summaryWeights: summaryWeights, using: &generator)
+            documents, features: features, parameters: parameters, training: training, summaryWeights: summaryWeights,
+            using: &generator)
         let (loss, dLogits) = Self.binaryCrossEntropy(logits: logits, labels: labels)
         var gradients = parameters.zeros()
         backward(dLogits: dLogits, cache: cache, parameters: parameters, gradients: &gradients)

@@ -5,7 +5,7 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Score a model on labelled data.",
-        subcommands: [EvalClassifyCommand.self],
+        subcommands: [EvalClassifyCommand.self, EvalSummarizeCommand.self],
         defaultSubcommand: EvalClassifyCommand.self
     )
 }
