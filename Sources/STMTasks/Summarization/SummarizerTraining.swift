@@ -104,14 +104,11 @@ public struct SummarizerTraining: Sendable {
         guard !dev.isEmpty else { return 1 }
         let scorer = RougeScorer()
         var total = 0.0
-        for start in stride(from: 0, to: dev.count, by: 16) {
-            let part = Array(dev[start..<min(start + 16, dev.count)])
-            let scores = summarizer.scores(batch: part.map(\.document))
-            for (example, documentScores) in zip(part, scores) {
-                let count = SummaryLength.ratio(summarizer.configuration.defaultRatio).count(for: documentScores.count)
-                let text = SummaryLength.top(documentScores, count: count).map { example.document.sentences[$0] }.joined(separator: "\n")
-                total += scorer.score(prediction: text, reference: example.reference).rouge2.f1
-            }
+        for example in dev {
+            let scores = summarizer.scores(example.document)
+            let count = SummaryLength.ratio(summarizer.configuration.defaultRatio).count(for: scores.count)
+            let text = SummaryLength.top(scores, count: count).map { example.document.sentences[$0] }.joined(separator: "\n")
+            total += scorer.score(prediction: text, reference: example.reference).rouge2.f1
         }
         return total / Double(dev.count)
     }

@@ -20,6 +20,8 @@ public struct SummaryCorpus: Sendable {
 
     public var examples: [Example]
 
+    public init(examples: [Example]) { self.examples = examples }
+
     /// Loads every article that has a summary. Errors name the file.
     public static func load(directory: String) throws(SummaryDataError) -> SummaryCorpus {
         let articles = directory + "/articles", summaries = directory + "/summaries"

@@ -53,13 +53,11 @@ extension SummaryEvaluation {
         let scorer = RougeScorer(), textRank = TextRank()
         let rule = length ?? .ratio(summarizer.configuration.defaultRatio)
         var evaluation = SummaryEvaluation()
-        for start in stride(from: 0, to: examples.count, by: 16) {
-            let part = Array(examples[start..<min(start + 16, examples.count)])
-            let scores = summarizer.scores(batch: part.map(\.document))
-            for (example, documentScores) in zip(part, scores) {
-                evaluation.add(
-                    example, scores: documentScores, count: rule.count(for: documentScores.count), scorer: scorer, textRank: textRank)
-            }
+        // One article at a time, as `stmd summarize` and the daemon run them: a batch rounds differently in the
+        // last bits, which can swap two near-tied sentences.
+        for example in examples {
+            let scores = summarizer.scores(example.document)
+            evaluation.add(example, scores: scores, count: rule.count(for: scores.count), scorer: scorer, textRank: textRank)
         }
         return evaluation
     }
