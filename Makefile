@@ -6,7 +6,7 @@ SWIFT ?= swift
 # daemon's ledger); rsync: the daemon tests drop files with it.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync
 
-.PHONY: all deps build release test demo bench bench-daemon clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon bench-summary model-summary-news clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -108,6 +108,22 @@ bench-daemon: release data
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	$(VENV)/bin/python -c "import torch, onnxruntime, onnx, watchdog" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/daemon/requirements.txt
 	python3 Benchmarks/daemon/run.py --stmd .build/release/stmd --python $(VENV)/bin/python $(BENCH_FLAGS)
+
+## Extractive summarizer (issue 9): BBC News Summary, split inside `stmd train summarize` (documented there).
+SUMMARY_DATA ?= $(or $(STMD_DATA),../shared/data)/summarization/bbc-news-summary
+
+## model-summary-news: retrain Models/summary-news (about 5 minutes on one thread; the command lands in its MODEL.md).
+model-summary-news: release
+	STMD_THREADS=1 .build/release/stmd train summarize --data $(SUMMARY_DATA) --out Models/summary-news $(FLAGS_summary-news) \
+	  --data-description "$(DESCRIPTION_summary-news)" --licence "$(LICENCE_summary-news)"
+
+## bench-summary: the summarizer beside Lead-K, TextRank and the oracle on the validation split (stmd eval summarize),
+## then the same articles through rouge-score with sumy's TextRank and LexRank as peers (Benchmarks/summary/README.md).
+bench-summary: release
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -c "import rouge_score, sumy" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/summary/requirements.txt
+	.build/release/stmd eval summarize --model summary-news --data $(SUMMARY_DATA) --split validation
+	$(VENV)/bin/python Benchmarks/summary/peer.py --stmd .build/release/stmd --model summary-news --data $(SUMMARY_DATA)
 
 ## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
 reference-fixtures:

@@ -19,6 +19,8 @@ def main():
             continue
         with open(config_path, encoding="utf-8") as f:
             config = json.load(f)
+        if config.get("task", "classify") != "classify":
+            continue  # the summarizer has no labels or accuracy; its ROUGE table is in its MODEL.md
         training = config.get("training") or {}
         validation = training.get("validation") or {}
         size = sum(os.path.getsize(os.path.join(models, name, entry)) for entry in os.listdir(os.path.join(models, name)))

@@ -74,10 +74,10 @@ public final class Daemon: @unchecked Sendable {
         }
         for problem in report.failures + report.sweepProblems { log.warning("recovery: \(problem)") }
         // Every model any stream names, loaded once now so a missing or corrupt model stops the start, not a document.
-        var loaded: [String: TextClassifier] = [:]
+        var loaded: [String: TaskModel] = [:]
         let models = Set(configuration.tasks.values).union(configuration.streams.values.flatMap { $0.tasks?.values.map { $0 } ?? [] })
         for model in models.sorted() {
-            loaded[model] = try TextClassifier(directory: try setup.modelLocator.locate(model))
+            loaded[model] = try TaskModel.load(directory: try setup.modelLocator.locate(model))
         }
         for (name, override) in configuration.streams.sorted(by: { $0.key < $1.key })
         where override.settleDelay != nil || override.maximumWait != nil {

@@ -121,4 +121,26 @@ struct SummarizerTests {
         #expect(dev.map(\.name) == ["t/4.txt", "t/14.txt", "t/24.txt"])
         #expect(training.count == 20)
     }
+
+    @Test func annotatorWritesASummaryTaskThatRoundTrips() throws {
+        let summarizer = Self.makeSummarizer(features: true)
+        let annotator = DocumentAnnotator(models: [("summary", .summarizer(summarizer))])
+        let annotation = annotator.annotate(contents: Array(Self.article.utf8), name: Array("a.txt".utf8))
+        guard case .summary(let summary)? = annotation.tasks["summary"] else {
+            Issue.record("no summary result: \(annotation.tasks)")
+            return
+        }
+        #expect(summary.model == "tiny" && summary.candidates == 4 && summary.sentences.count == 2)
+        #expect(summary.sentences.map(\.index) == summary.sentences.map(\.index).sorted())
+        let scores = summarizer.scores(SummaryDocument(text: Self.article))
+        for sentence in summary.sentences { #expect(abs(sentence.score - scores[sentence.index]) < 1e-12) }
+        let json = String(decoding: try annotation.encoded(), as: UTF8.self)
+        #expect(json.contains(#""kind":"summarize""#))
+        let decoded = try Annotation.decode(try annotation.encoded())
+        guard case .summary(let again)? = decoded.tasks["summary"] else {
+            Issue.record("summary did not decode: \(json)")
+            return
+        }
+        #expect(again.sentences.map(\.text) == summary.sentences.map(\.text) && again.candidates == 4)
+    }
 }

@@ -80,6 +80,16 @@ struct StmdSummarizeCLITests {
         #expect(piped.stdout == summary.stdout)
         let all = try await Stmd.run(["summarize", "--model", model, "--ratio", "1", article], in: directory.path)
         #expect(all.stdoutLines.map(String.init) == sentences)
+
+        // annotate: the summary task beside nothing else, with the same sentences as `summarize` by default.
+        let byDefault = try await Stmd.run(["summarize", "--model", model, article], in: directory.path)
+        let annotated = try await Stmd.run(["annotate", "--task", "summary=\(model)", article], in: directory.path)
+        try #require(annotated.exitedCleanly && annotated.stdoutLines.count == 1, "\(annotated)")
+        let tasks = try #require(try JSON.object(annotated.stdoutLines[0])["tasks"] as? [String: Any])
+        let result = try #require(tasks["summary"] as? [String: Any])
+        #expect(result["kind"] as? String == "summarize" && result["candidates"] as? Int == sentences.count)
+        let picked = try #require(result["sentences"] as? [[String: Any]])
+        #expect(picked.compactMap { $0["text"] as? String } == byDefault.stdoutLines.map(String.init))
     }
 
     @Test func badInputsNameTheFile() async throws {

@@ -12,7 +12,7 @@ public final class DocumentPipeline: @unchecked Sendable {
     let log: DaemonLog
     let version: String
     /// Every configured model, loaded once; workers take siblings sharing the weights.
-    let models: [String: TextClassifier]
+    let models: [String: TaskModel]
     private let modelsLock = NSLock()
     let counters: PipelineCounters
     /// The group commit (nil: every output is committed on its own, as tests of single documents want).
@@ -20,7 +20,7 @@ public final class DocumentPipeline: @unchecked Sendable {
 
     public init(
         configuration: DaemonConfiguration, ledger: Ledger, writer: OutputWriter, log: DaemonLog, version: String,
-        models: [String: TextClassifier], counters: PipelineCounters
+        models: [String: TaskModel], counters: PipelineCounters
     ) {
         self.configuration = configuration
         self.ledger = ledger
@@ -250,12 +250,12 @@ public final class DocumentPipeline: @unchecked Sendable {
     private func annotator(for tasks: [String: String], state: WorkerState) throws -> DocumentAnnotator {
         let key = tasks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         if let existing = state.annotators[key] { return existing }
-        var loaded: [(name: String, classifier: TextClassifier)] = []
+        var loaded: [(name: String, model: TaskModel)] = []
         for (task, model) in tasks.sorted(by: { $0.key < $1.key }) {
             guard let shared = models[model] else { throw ModelLoadError.notFound(name: model, searched: []) }
             loaded.append((task, modelsLock.withLock { shared.sibling() }))
         }
-        let annotator = DocumentAnnotator(tasks: loaded)
+        let annotator = DocumentAnnotator(models: loaded)
         state.annotators[key] = annotator
         return annotator
     }

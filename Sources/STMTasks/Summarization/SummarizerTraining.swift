@@ -1,5 +1,5 @@
-public import STMModels
-public import STMText
+import STMModels
+import STMText
 import STMTensor
 
 /// Trains an `ExtractiveSummarizerModel` on labelled articles: binary cross-entropy per sentence, Adam with

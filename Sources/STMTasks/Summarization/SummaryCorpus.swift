@@ -1,5 +1,5 @@
 internal import Foundation
-public import STMText
+import STMText
 
 /// Articles with reference extractive summaries in the BBC News Summary layout:
 /// `articles/<topic>/<n>.txt` (first line the title) and `summaries/<topic>/<n>.txt` (article sentences run
