@@ -66,6 +66,14 @@ struct StmdSummarizeCLITests {
         let table = try await Stmd.run(["eval", "summarize", "--model", model, "--data", data, "--split", "validation"], in: directory.path)
         #expect(table.exitedCleanly && table.stdout.contains("3 articles"), "\(table)")
 
+        // models: the summarizer is listed with its task and validation ROUGE, in text and JSON.
+        let listing = try await Stmd.run(["models", "--models", directory.path], in: directory.path)
+        #expect(listing.stdout.contains("model  v1  summarize") && listing.stdout.contains("ROUGE-2"), "\(listing)")
+        let listingJSON = try await Stmd.run(["models", "--models", directory.path, "--json"], in: directory.path)
+        let entries = try listingJSON.stdoutLines.map { try JSON.object($0) }
+        let entry = try #require(entries.first { $0["name"] as? String == "model" }, "\(listingJSON)")
+        #expect(entry["task"] as? String == "summarize" && entry["rouge2_f1"] is Double, "\(entry)")
+
         // summarize: N lines, each an article sentence, in document order; the title is never one of them.
         let article = data + "/articles/news/007.txt"
         let text = try String(contentsOfFile: article, encoding: .utf8)

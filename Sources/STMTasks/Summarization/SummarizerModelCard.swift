@@ -28,6 +28,12 @@ public struct SummarizerModelCard: Sendable {
                 + " novelty against the running summary (weighted by the model's own probabilities), and absolute (\(c.absolutePositions) buckets)"
                 + " and relative (\(c.relativePositions) buckets) position.",
             "",
+            c.sentenceFeatures == nil
+                ? "- No lexical features: the sentence-level GRU reads the learned sentence vectors alone."
+                : "- Lexical features (`\(c.sentenceFeatures!)`, \(SentenceFeatures.count) numbers per sentence, joined to its sentence vector"
+                    + " before the sentence-level GRU): the mean in-document frequency of its content words and that value's rank, its"
+                    + " TextRank score and rank, its overlap with the title, its length. They carry most of the gain over Lead-K"
+                    + " (BENCHMARKS.md, \"Extractive summarization\").",
             "- Sentences cut to \(c.maximumSentenceTokens) tokens; dropout \(c.embeddingDropout) on word vectors, \(c.sentenceDropout) on sentence vectors.",
             "- \(parameterCount) parameters; weights \(weightBytes) bytes (\(dtype)).",
             "",
