@@ -108,6 +108,8 @@ struct StmdSummarizeCLITests {
         try Data([0xFF, 0xFE, 0x00, 0xC3]).write(to: URL(fileURLWithPath: binary))
         let invalid = try await Stmd.run(["summarize", binary], in: directory.path)
         #expect(!invalid.exitedCleanly && invalid.stderr.contains("binary.txt: not valid UTF-8"), "\(invalid)")
+        let both = try await Stmd.run(["summarize", "--sentences", "2", "--ratio", "0.5", binary], in: directory.path)
+        #expect(both.status != 0 && both.stderr.contains("not both"), "\(both)")
         let noData = try await Stmd.run(["eval", "summarize", "--model", "summary-news", "--data", directory.path], in: directory.path)
         #expect(!noData.exitedCleanly && (noData.stderr.contains("no articles/ folder") || noData.stderr.contains("summary-news")), "\(noData)")
         try FileManager.default.createDirectory(atPath: directory.path + "/d/articles/news", withIntermediateDirectories: true)
