@@ -55,7 +55,7 @@ struct StmdSummarizeCLITests {
         let report = try JSON.object(eval.stdoutLines[0])
         #expect(report["documents"] as? Int == 30)
         let systems = try #require(report["systems"] as? [String: [String: Double]])
-        #expect(Set(systems.keys) == ["model", "lead", "textrank", "oracle"])
+        #expect(Set(systems.keys) == ["model", "lead", "textrank", "lead3", "oracle"])
         for (system, scores) in systems {
             for key in ["rouge1_f1", "rouge2_f1", "rougeL_f1"] {
                 let value = try #require(scores[key], "\(system).\(key)")

@@ -61,7 +61,7 @@ public struct SummarizerModelCard: Sendable {
             "",
             "ROUGE F1 (%) as `rouge-score` computes it with `use_stemmer=True` (this project's implementation), mean over"
                 + " \(record.validationDocuments) validation articles. Lead-K and TextRank keep the same number of sentences as the model on"
-                + " each article (\(String(format2: meanSentences)) on average); the oracle is the set of article sentences the reference was built from.",
+                + " each article (\(String(format2: meanSentences)) on average); Lead-3 keeps the first three; the oracle is the set of article sentences the reference was built from.",
             "",
             validationTable,
             "",

@@ -1,9 +1,10 @@
 /// ROUGE of a summarizer and of the baselines at the same length, article by article:
 /// - `model`: the summarizer's top sentences (its length rule decides K for the article);
 /// - `lead`: the first K sentences; `textrank`: TextRank's top K, in document order;
+/// - `lead3`: the first 3 sentences whatever K is (the fixed baseline news summarization papers report);
 /// - `oracle`: the article sentences the reference was built from (the labels), the extractive upper bound.
 public struct SummaryEvaluation: Sendable {
-    public static let systems = ["model", "lead", "textrank", "oracle"]
+    public static let systems = ["model", "lead", "textrank", "lead3", "oracle"]
 
     public var averages: [String: RougeAverage] = [:]
     public var documents = 0
@@ -20,6 +21,7 @@ public struct SummaryEvaluation: Sendable {
         let picks: [String: [Int]] = [
             "model": SummaryLength.top(scores, count: count),
             "lead": Array(0..<min(count, sentences.count)),
+            "lead3": Array(0..<min(3, sentences.count)),
             "textrank": SummaryLength.top(textRank.scores(sentences), count: count),
             "oracle": example.labels.indices.filter { example.labels[$0] },
         ]

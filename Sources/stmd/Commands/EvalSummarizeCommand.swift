@@ -6,11 +6,12 @@ import STMTasks
 struct EvalSummarizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "summarize",
-        abstract: "ROUGE-1/2/L F1 of an extractive summarizer, with Lead-K, TextRank (same length) and the oracle.",
+        abstract: "ROUGE-1/2/L F1 of an extractive summarizer, with Lead-K, TextRank (same length), Lead-3 and the oracle.",
         discussion: """
             DIR holds articles/<topic>/<n>.txt and summaries/<topic>/<n>.txt. ROUGE is computed as the rouge-score \
             package does with use_stemmer=True. Lead-K and TextRank keep as many sentences as the model does on \
-            each article; the oracle is the set of article sentences the reference contains.
+            each article; Lead-3 keeps the first three; the oracle is the set of article sentences the reference \
+            contains.
             """
     )
 

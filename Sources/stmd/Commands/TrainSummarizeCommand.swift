@@ -118,7 +118,13 @@ struct TrainSummarizeCommand: ParsableCommand {
         let result = try SummarizerTraining(configuration: configuration, options: options).run(training: training, dev: dev) {
             printError($0)
         }
-        let evaluation = SummaryEvaluation.run(result.summarizer, on: validation)
+        // The validation table is measured on the weights as the bundle stores them (rounded to --dtype).
+        let storedType = SafetensorsDType.allCases.first { $0.rawValue.lowercased() == dtype }!
+        var stored = result.summarizer.parameters
+        try stored.load(from: SafetensorsFile.decode(stored.safetensorsBytes(dtype: storedType)).tensors)
+        let summarizer = Summarizer(
+            directory: out, configuration: configuration, vocabulary: result.summarizer.vocabulary, parameters: stored)
+        let evaluation = SummaryEvaluation.run(summarizer, on: validation)
         var arguments = CommandLine.arguments
         arguments[0] = "stmd"
         var finished = configuration
@@ -131,9 +137,8 @@ struct TrainSummarizeCommand: ParsableCommand {
         finished.training = record
         let card = SummarizerModelCard(dataDescription: dataDescription ?? "Trained on `\(data)`.", licence: licence)
         let meanSentences = Double(evaluation.selectedSentences) / Double(max(evaluation.documents, 1))
-        let storedType = SafetensorsDType.allCases.first { $0.rawValue.lowercased() == dtype }!
         try SummarizerBundle.write(
-            configuration: finished, vocabulary: result.summarizer.vocabulary, parameters: result.summarizer.parameters,
+            configuration: finished, vocabulary: result.summarizer.vocabulary, parameters: stored,
             to: out, dtype: storedType
         ) { bytes in
             card.render(
