@@ -8,7 +8,7 @@ SWIFT ?= swift
 # files from export-format fixtures.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync libsystemd-dev systemd systemd-journal-remote
 
-.PHONY: all deps build release test demo bench bench-daemon bench-logs eval-logs model-logs-hdfs clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon bench-logs eval-logs model-logs-hdfs bench-summary model-summary-news clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -166,6 +166,22 @@ model-logs-hdfs: release
 	  --valid-normal $(DATA_OUT)/logs/data/hdfs/valid-normal --valid-abnormal $(DATA_OUT)/logs/data/hdfs/valid-abnormal \
 	  --data-description "DeepLog's HDFS log-key sessions (Du et al. 2017; raw logs from Xu et al. 2009), wuyifan18/DeepLog data/hdfs_train as in ../shared/data/logs/deeplog-hdfs: the normal sessions with line number n % 5 > 1 (Benchmarks/logs/split.sh)." \
 	  --licence "MIT for the wuyifan18/DeepLog repository as a whole; the data carries no separate licence."
+
+## Extractive summarizer (issue 9): BBC News Summary, split inside `stmd train summarize` (documented there).
+SUMMARY_DATA ?= $(or $(STMD_DATA),../shared/data)/summarization/bbc-news-summary
+
+## model-summary-news: retrain Models/summary-news (about 5 minutes on one thread; the command lands in its MODEL.md).
+model-summary-news: release
+	STMD_THREADS=1 .build/release/stmd train summarize --data $(SUMMARY_DATA) --out Models/summary-news $(FLAGS_summary-news) \
+	  --data-description "$(DESCRIPTION_summary-news)" --licence "$(LICENCE_summary-news)"
+
+## bench-summary: the summarizer beside Lead-K, TextRank and the oracle on the validation split (stmd eval summarize),
+## then the same articles through rouge-score with sumy's TextRank and LexRank as peers (Benchmarks/summary/README.md).
+bench-summary: release
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -c "import rouge_score, sumy" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/summary/requirements.txt
+	.build/release/stmd eval summarize --model summary-news --data $(SUMMARY_DATA) --split validation
+	$(VENV)/bin/python Benchmarks/summary/peer.py --stmd .build/release/stmd --model summary-news --data $(SUMMARY_DATA)
 
 ## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
 reference-fixtures:

@@ -32,3 +32,11 @@ DESCRIPTION_sentiment-en := SST-2 sentence-level train split (Socher et al. 2013
   trained on (SST-2 is cut from the same reviews) and every training sentence that equals, contains or is contained in a \
   validation sentence was removed (Scripts/data/prepare.py; counts in Scripts/data/README.md).
 LICENCE_sentiment-en := none stated for SST, MR or CR (MR's authors distribute it for research and ask that the paper be cited).
+
+# The extractive summarizer (`make model-summary-news`): chosen by dev ROUGE-2 among three settings (BENCHMARKS.md,
+# "Extractive summarization"); stronger dropout and a lower learning rate than the defaults, since the word level
+# overfits 1,600 articles within two epochs.
+FLAGS_summary-news := --learning-rate 0.0007 --embedding-dropout 0.3 --sentence-dropout 0.3 --epochs 12 --patience 3 --seed 1
+DESCRIPTION_summary-news := BBC News Summary (Kaggle, Pariza Sharif 2018; articles from the BBC News dataset of Greene \& Cunningham 2006), \
+  ../shared/data/summarization/bbc-news-summary: articles/<topic>/<n>.txt and their extractive reference summaries/<topic>/<n>.txt.
+LICENCE_summary-news := the Kaggle release is marked CC0 1.0; the BBC dataset page states that all rights, including copyright, in the content of the original articles are owned by the BBC. Treat it as research data.

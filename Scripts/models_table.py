@@ -21,6 +21,8 @@ def main():
             config = json.load(f)
         if config.get("format") == "stmd-context-head-1":
             continue  # a context head beside its base model: measured on streams (BENCHMARKS.md), not here
+        if config.get("task", "classify") != "classify":
+            continue  # the summarizer has no labels or accuracy; its ROUGE table is in its MODEL.md
         training = config.get("training") or {}
         validation = training.get("validation") or {}
         size = sum(os.path.getsize(os.path.join(models, name, entry)) for entry in os.listdir(os.path.join(models, name)))

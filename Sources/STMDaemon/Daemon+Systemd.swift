@@ -99,11 +99,11 @@ extension Daemon {
     }
 
     /// Loads every model any stream names, once (a missing or corrupt model is an error here, not per document).
-    static func loadModels(for configuration: DaemonConfiguration, locator: ModelLocator) throws -> [String: TextClassifier] {
-        var loaded: [String: TextClassifier] = [:]
+    static func loadModels(for configuration: DaemonConfiguration, locator: ModelLocator) throws -> [String: TaskModel] {
+        var loaded: [String: TaskModel] = [:]
         let names = Set(configuration.tasks.values).union(configuration.streams.values.flatMap { $0.tasks?.values.map { $0 } ?? [] })
         for model in names.sorted() {
-            loaded[model] = try TextClassifier(directory: try locator.locate(model))
+            loaded[model] = try TaskModel.load(directory: try locator.locate(model))
         }
         return loaded
     }

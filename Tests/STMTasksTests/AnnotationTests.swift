@@ -257,9 +257,9 @@ struct AnnotationTests {
         text = text.replacingOccurrences(of: #""models":"#, with: #""memory":{"window":3},"models":"#)
         text = text.replacingOccurrences(of: #""size":26,"#, with: #""size":26,"language":"en","#)
         text = text.replacingOccurrences(
-            of: #""tasks":{"#, with: #""tasks":{"summary":{"kind":"summarize","sentences":["Stocks rallied."]},"#)
+            of: #""tasks":{"#, with: #""tasks":{"keywords":{"kind":"keyphrases","phrases":["Stocks rallied."]},"#)
         let newer = try Annotation.decode(Array(text.utf8))
-        #expect(newer.tasks["summary"] == .unrecognized(kind: "summarize"))
+        #expect(newer.tasks["keywords"] == .unrecognized(kind: "keyphrases"))
         #expect(newer.input == annotation.input)
     }
 

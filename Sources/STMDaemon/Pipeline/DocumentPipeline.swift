@@ -15,7 +15,7 @@ public final class DocumentPipeline: @unchecked Sendable {
     let version: String
     /// The configuration and every configured model (loaded once; workers take siblings sharing the weights),
     /// swapped whole by a reload. `generation` tells workers to drop the annotators of an older set.
-    private var current: (configuration: DaemonConfiguration, models: [String: TextClassifier], generation: Int)
+    private var current: (configuration: DaemonConfiguration, models: [String: TaskModel], generation: Int)
     private let modelsLock = NSLock()
     #if DEBUG
         /// `STMD_FAULTS=hang-worker:GLOB`: a worker that takes a matching document never returns from it.
@@ -29,7 +29,7 @@ public final class DocumentPipeline: @unchecked Sendable {
 
     public init(
         configuration: DaemonConfiguration, ledger: Ledger, writer: OutputWriter, log: DaemonLog, version: String,
-        models: [String: TextClassifier], counters: PipelineCounters
+        models: [String: TaskModel], counters: PipelineCounters
     ) {
         self.current = (configuration, models, 0)
         self.ledger = ledger
@@ -43,11 +43,11 @@ public final class DocumentPipeline: @unchecked Sendable {
     }
 
     public var configuration: DaemonConfiguration { modelsLock.withLock { current.configuration } }
-    var models: [String: TextClassifier] { modelsLock.withLock { current.models } }
+    var models: [String: TaskModel] { modelsLock.withLock { current.models } }
 
     /// A reload: documents taken from now on use `configuration` and `models`; one in progress finishes with
     /// what it started with.
-    public func replace(configuration: DaemonConfiguration, models: [String: TextClassifier]) {
+    public func replace(configuration: DaemonConfiguration, models: [String: TaskModel]) {
         modelsLock.withLock { current = (configuration, models, current.generation + 1) }
     }
 
@@ -299,12 +299,12 @@ public final class DocumentPipeline: @unchecked Sendable {
         }
         let key = tasks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         if let existing = state.annotators[key] { return existing }
-        var loaded: [(name: String, classifier: TextClassifier)] = []
+        var loaded: [(name: String, model: TaskModel)] = []
         for (task, model) in tasks.sorted(by: { $0.key < $1.key }) {
             guard let shared = models[model] else { throw ModelLoadError.notFound(name: model, searched: []) }
             loaded.append((task, modelsLock.withLock { shared.sibling() }))
         }
-        let annotator = DocumentAnnotator(tasks: loaded)
+        let annotator = DocumentAnnotator(models: loaded)
         state.annotators[key] = annotator
         return annotator
     }

@@ -5,6 +5,8 @@ extension Annotation {
     /// which keeps version 1: a reader that meets a kind it does not know skips it, as `unrecognized` does here.
     public enum TaskResult: Sendable, Equatable {
         case classification(Classification)
+        /// An extractive summary (`Annotation+Summary.swift`).
+        case summary(Summary)
         /// A kind this build does not know, read from a newer writer. Only the kind is kept; encoding it writes
         /// `{"kind": …}` alone.
         case unrecognized(kind: String)
@@ -12,6 +14,7 @@ extension Annotation {
         public var kind: String {
             switch self {
             case .classification: return Classification.kind
+            case .summary: return Summary.kind
             case .unrecognized(let kind): return kind
             }
         }
@@ -19,6 +22,7 @@ extension Annotation {
         public var model: String? {
             switch self {
             case .classification(let result): return result.model
+            case .summary(let result): return result.model
             case .unrecognized: return nil
             }
         }
@@ -26,6 +30,7 @@ extension Annotation {
         public var modelVersion: String? {
             switch self {
             case .classification(let result): return result.modelVersion
+            case .summary(let result): return result.modelVersion
             case .unrecognized: return nil
             }
         }
@@ -73,6 +78,7 @@ extension Annotation.TaskResult: Codable {
         let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
         switch kind {
         case Annotation.Classification.kind: self = .classification(try Annotation.Classification(from: decoder))
+        case Annotation.Summary.kind: self = .summary(try Annotation.Summary(from: decoder))
         default: self = .unrecognized(kind: kind)
         }
     }
@@ -80,6 +86,8 @@ extension Annotation.TaskResult: Codable {
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .classification(let result):
+            try result.encode(to: encoder)
+        case .summary(let result):
             try result.encode(to: encoder)
         case .unrecognized(let kind):
             var container = encoder.container(keyedBy: KindKey.self)

@@ -5,9 +5,25 @@ import STMText
 public final class DocumentAnnotator {
     /// Task name → classifier, in the order tasks run (the first task's tokenizer counts `input.tokens`).
     public let tasks: [(name: String, classifier: TextClassifier)]
+    /// Task name → extractive summarizer (default length: the model's ratio); run after the classifiers.
+    public let summaries: [(name: String, summarizer: Summarizer)]
 
-    public init(tasks: [(name: String, classifier: TextClassifier)]) {
+    public init(tasks: [(name: String, classifier: TextClassifier)], summaries: [(name: String, summarizer: Summarizer)] = []) {
         self.tasks = tasks
+        self.summaries = summaries
+    }
+
+    /// Classifiers and summarizers from task name → model pairs, each kind to its list.
+    public convenience init(models: [(name: String, model: TaskModel)]) {
+        var classifiers: [(name: String, classifier: TextClassifier)] = []
+        var summarizers: [(name: String, summarizer: Summarizer)] = []
+        for (name, model) in models {
+            switch model {
+            case .classifier(let classifier): classifiers.append((name, classifier))
+            case .summarizer(let summarizer): summarizers.append((name, summarizer))
+            }
+        }
+        self.init(tasks: classifiers, summaries: summarizers)
     }
 
     /// The annotation of a file's raw `contents` named by the raw bytes `name` (not necessarily UTF-8).
@@ -42,6 +58,15 @@ public final class DocumentAnnotator {
                 Annotation.Classification(
                     model: task.classifier.name, modelVersion: task.classifier.configuration.version,
                     labels: task.classifier.labels, probabilities: result.scores))
+            taskMilliseconds[task.name] = Self.milliseconds(clock.now - taskStarted)
+        }
+        for task in summaries {
+            let taskStarted = clock.now
+            let parsed = SummaryDocument(text: document.text)
+            results[task.name] = .summary(
+                Annotation.Summary(
+                    model: task.summarizer.name, modelVersion: task.summarizer.configuration.version,
+                    candidates: parsed.sentences.count, sentences: task.summarizer.summarize(parsed)))
             taskMilliseconds[task.name] = Self.milliseconds(clock.now - taskStarted)
         }
         let annotation = Annotation(

@@ -57,11 +57,15 @@ struct AnnotateCommand: ParsableCommand {
     func run() throws {
         _ = configureThreads()
         let specifications = (taskSpecifications.isEmpty ? Self.defaultTasks : taskSpecifications).compactMap(Self.parseTask)
-        var tasks: [(name: String, classifier: TextClassifier)] = []
+        var tasks: [(name: String, model: TaskModel)] = []
         for (name, model) in specifications {
-            tasks.append((name, try loadClassifier(model, search: search)))
+            do {
+                tasks.append((name, try TaskModel.load(directory: try search.locator.locate(model))))
+            } catch {
+                throw CommandFailure(error.description)
+            }
         }
-        let annotator = DocumentAnnotator(tasks: tasks)
+        let annotator = DocumentAnnotator(models: tasks)
         let context = try streamContext()
         var failed = false
         var rawArguments = RawArguments()

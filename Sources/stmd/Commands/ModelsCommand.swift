@@ -23,6 +23,10 @@ struct ModelsCommand: ParsableCommand {
             return
         }
         for (name, directory) in models {
+            if SummarizerBundle.format(of: directory) == SummarizerConfiguration.currentFormat {
+                try listSummarizer(name: name, directory: directory)
+                continue
+            }
             let configuration: ClassifierConfiguration
             do {
                 configuration = try ClassifierBundle.readConfiguration(from: directory)
@@ -55,6 +59,37 @@ struct ModelsCommand: ParsableCommand {
         }
     }
 
+    /// A summarizer's line: its task, size, default length and validation ROUGE (no labels).
+    private func listSummarizer(name: String, directory: String) throws {
+        let configuration: SummarizerConfiguration
+        do {
+            configuration = try SummarizerBundle.readConfiguration(from: directory)
+        } catch {
+            printError("warning: \(error)")
+            return
+        }
+        let bytes = folderBytes(directory)
+        let rouge = configuration.training?.validation["model"]
+        let examples = configuration.training?.validationDocuments
+        if json {
+            let entry = ModelListing(
+                name: configuration.name, version: configuration.version, task: configuration.task, labels: [], bytes: bytes,
+                validationExamples: examples, cell: "gru", path: directory, rouge1: rouge?.rouge1, rouge2: rouge?.rouge2,
+                rougeL: rouge?.rougeL)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(entry), as: UTF8.self))
+        } else {
+            let metrics = rouge.map {
+                "ROUGE-1 \(fixed($0.rouge1 * 100, 2)), ROUGE-2 \(fixed($0.rouge2 * 100, 2)), ROUGE-L \(fixed($0.rougeL * 100, 2)) on \(examples ?? 0)"
+            } ?? "no metrics"
+            print("\(name)  v\(configuration.version)  \(configuration.task)  \(fixed(Double(bytes) / 1_048_576, 2)) MiB  gru")
+            print("    default length: \(fixed(configuration.defaultRatio * 100, 0))% of the sentences")
+            print("    validation: \(metrics)")
+            print("    \(directory)")
+        }
+    }
+
     private func folderBytes(_ directory: String) -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.reduce(0) { total, name in
@@ -74,9 +109,13 @@ struct ModelListing: Encodable {
     var validationExamples: Int?
     var cell: String
     var path: String
+    var rouge1: Double?
+    var rouge2: Double?
+    var rougeL: Double?
 
     enum CodingKeys: String, CodingKey {
         case name, version, task, labels, bytes, accuracy, cell, path
+        case rouge1 = "rouge1_f1", rouge2 = "rouge2_f1", rougeL = "rougeL_f1"
         case macroF1 = "macro_f1"
         case validationExamples = "validation_examples"
     }
