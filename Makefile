@@ -6,7 +6,7 @@ SWIFT ?= swift
 # daemon's ledger); rsync: the daemon tests drop files with it.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync
 
-.PHONY: all deps build release test demo bench bench-daemon clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon bench-memory clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -108,6 +108,11 @@ bench-daemon: release data
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	$(VENV)/bin/python -c "import torch, onnxruntime, onnx, watchdog" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/daemon/requirements.txt
 	python3 Benchmarks/daemon/run.py --stmd .build/release/stmd --python $(VENV)/bin/python $(BENCH_FLAGS)
+
+## bench-memory: stream memory on the real daemon — RSS and database size for 10,000 documents over 1,000
+## streams, RSS growth from 50,000 to 100,000 documents, and the time the memory step adds; about 15 minutes.
+bench-memory: release data
+	python3 Benchmarks/memory/run.py --stmd .build/release/stmd $(BENCH_FLAGS)
 
 ## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
 reference-fixtures:
