@@ -19,7 +19,24 @@ struct StreamSchedulerTests {
         let taken = scheduler.next()!
         #expect(scheduler.submit(1, key: "k", stream: "s") == .duplicate)  // still in progress
         scheduler.finish(key: taken.key)
+        // Offered while in progress (a newer write of the same file): queued again once the first is finished.
+        #expect(scheduler.submit(1, key: "k", stream: "s") == .duplicate)
+        #expect(scheduler.queuedCounts()["s"] == 1)
+        scheduler.finish(key: scheduler.next()!.key)
         #expect(scheduler.submit(1, key: "k", stream: "s") == .queued)
+    }
+
+    @Test func numberedItemsCountPerStream() {
+        let scheduler = StreamScheduler<Int>(capacity: 10)
+        for i in 0..<3 {
+            scheduler.submit(i, key: "a\(i)", stream: "a")
+            scheduler.submit(i, key: "b\(i)", stream: "b")
+        }
+        let taken = scheduler.nextNumbered(maximum: 10)
+        #expect(taken.filter { $0.stream == "a" }.map(\.ticket) == [0, 1, 2])
+        #expect(taken.filter { $0.stream == "b" }.map(\.ticket) == [0, 1, 2])
+        scheduler.submit(9, key: "a9", stream: "a")
+        #expect(scheduler.nextNumbered(maximum: 10).map(\.ticket) == [3])
     }
 
     @Test func fullQueueRefusesAndAsksForARescanOnceDrained() {

@@ -19,6 +19,9 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
     private var cursor = 0
     private var queuedKeys = Set<String>()
     private var inProgress = Set<String>()
+    /// Items offered again while their key was in progress (a new version written while the old one was being
+    /// published): queued once that key finishes, so the newer write is not lost until the next reconciliation.
+    private var offeredWhileInProgress: [String: (item: Item, stream: String)] = [:]
     private var overflowed = Set<String>()
     private var closed = false
     /// Items taken per stream so far (`nextNumbered`); never reset, so numbers stay unique while the daemon runs.
@@ -53,7 +56,16 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
         lock()
         defer { unlock() }
         if closed { return .closed }
-        if queuedKeys.contains(key) || inProgress.contains(key) { return .duplicate }
+        if queuedKeys.contains(key) { return .duplicate }
+        if inProgress.contains(key) {
+            offeredWhileInProgress[key] = (item, stream)
+            return .duplicate
+        }
+        return enqueue(item, key: key, stream: stream)
+    }
+
+    /// Under the lock.
+    private func enqueue(_ item: Item, key: String, stream: String) -> Admission {
         var queue = queues[stream] ?? []
         let head = heads[stream] ?? 0
         if queue.count - head >= capacity {
@@ -116,6 +128,9 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
     public func finish(key: String) {
         lock()
         inProgress.remove(key)
+        if let again = offeredWhileInProgress.removeValue(forKey: key), !closed {
+            _ = enqueue(again.item, key: key, stream: again.stream)
+        }
         unlock()
     }
 
@@ -138,6 +153,7 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
         queues[stream] = nil
         heads[stream] = nil
         overflowed.remove(stream)
+        offeredWhileInProgress = offeredWhileInProgress.filter { $0.value.stream != stream }
         if let index = order.firstIndex(of: stream) {
             order.remove(at: index)
             if cursor > index { cursor -= 1 }
