@@ -150,7 +150,7 @@ def bounded(args, texts):
 
 
 def growth(args, texts):
-    base, inbox, state, staging, config = fresh(args.work, "growth")
+    base, inbox, state, staging, config = fresh(args.work, "growth", memory=not args.growth_without_memory)
     write_documents(inbox, 1000, 50, texts)
     daemon = Daemon(args.stmd, inbox, state, config, os.path.join(base, "stmd.log"))
     daemon.wait_for(inbox, 50_000, 3600)
@@ -205,15 +205,19 @@ def main():
     parser.add_argument("--stmd", default=os.path.join(ROOT, ".build", "release", "stmd"))
     parser.add_argument("--work", default=os.path.join(ROOT, ".build", "bench-memory"))
     parser.add_argument("--only", default="bounded,growth,speed")
+    parser.add_argument(
+        "--growth-without-memory", action="store_true",
+        help="run the growth part with [memory] enabled = false (to see what the rest of the daemon adds)")
     args = parser.parse_args()
     args.stmd = os.path.abspath(args.stmd)
     os.makedirs(args.work, exist_ok=True)
     texts = load_texts()
-    results = {"stmd": args.stmd, "cpus": os.cpu_count()}
+    results = {"stmd": args.stmd, "cpus": os.cpu_count(), "growth_without_memory": args.growth_without_memory}
     for part in args.only.split(","):
         results[part] = {"bounded": bounded, "growth": growth, "speed": speed}[part](args, texts)
         print(json.dumps({part: results[part]}), flush=True)
-    with open(os.path.join(HERE, "results.json"), "w") as handle:
+    suffix = "-" + args.only.replace(",", "-") + ("-no-memory" if args.growth_without_memory else "")
+    with open(os.path.join(HERE, f"results{suffix}.json"), "w") as handle:
         json.dump(results, handle, indent=2, sort_keys=True)
         handle.write("\n")
 
