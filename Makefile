@@ -8,7 +8,7 @@ SWIFT ?= swift
 # files from export-format fixtures.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync libsystemd-dev systemd systemd-journal-remote
 
-.PHONY: all deps build release test demo bench bench-daemon bench-logs eval-logs model-logs-hdfs bench-summary model-summary-news clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon bench-memory bench-logs eval-logs model-logs-hdfs bench-summary model-summary-news clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -182,6 +182,11 @@ bench-summary: release
 	$(VENV)/bin/python -c "import rouge_score, sumy" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/summary/requirements.txt
 	.build/release/stmd eval summarize --model summary-news --data $(SUMMARY_DATA) --split validation
 	$(VENV)/bin/python Benchmarks/summary/peer.py --stmd .build/release/stmd --model summary-news --data $(SUMMARY_DATA)
+
+## bench-memory: stream memory on the real daemon — RSS and database size for 10,000 documents over 1,000
+## streams, RSS growth from 50,000 to 100,000 documents, and the time the memory step adds; about 15 minutes.
+bench-memory: release data
+	python3 Benchmarks/memory/run.py --stmd .build/release/stmd $(BENCH_FLAGS)
 
 ## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
 reference-fixtures:

@@ -84,6 +84,21 @@ public struct ChangeDetector: Sendable, Equatable, Codable {
     /// The current statistic relative to the threshold.
     public var level: Double { max(positive, negative) / threshold }
 
+    /// The running values (count, mean, sum of squares, S⁺, S⁻): what a stream's stored memory keeps.
+    public var runningValues: [Double] { [Double(count), mean, sumOfSquares, positive, negative] }
+
+    /// Puts back `runningValues` saved earlier; false (and nothing changed) when they are not five finite numbers.
+    @discardableResult
+    public mutating func restore(runningValues values: [Double]) -> Bool {
+        guard values.count == 5, values.allSatisfy(\.isFinite), values[0] >= 0 else { return false }
+        count = Int(values[0])
+        mean = values[1]
+        sumOfSquares = values[2]
+        positive = values[3]
+        negative = values[4]
+        return true
+    }
+
     public mutating func restart() {
         count = 0
         mean = 0

@@ -62,7 +62,7 @@ struct MemoryStoreTests {
         try Self.commit(3..<4, to: &memory, epoch: 0, fixture: fixture)
         let stored = try #require(try fixture.ledger.loadMemory(stream: "news"))
         #expect(stored.epoch == 1)
-        #expect(stored.state.documentCount == 0 && stored.entries.isEmpty && stored.detectors == nil)
+        #expect(stored.state.documentCount == 0 && stored.entries.isEmpty && stored.detectorValues == nil)
         // Updates of the new epoch are stored.
         var fresh = stored.memory(settings: Self.settings)
         try Self.commit(4..<5, to: &fresh, epoch: 1, fixture: fixture)

@@ -18,6 +18,10 @@ struct StreamSchedulerTests {
         #expect(scheduler.submit(1, key: "k", stream: "s") == .duplicate)
         let taken = scheduler.next()!
         scheduler.finish(key: taken.key)
+        // Offered while in progress (a newer write of the same file): queued again once the first is finished.
+        #expect(scheduler.submit(1, key: "k", stream: "s") == .duplicate)
+        #expect(scheduler.queuedCounts()["s"] == 1)
+        scheduler.finish(key: scheduler.next()!.key)
         #expect(scheduler.submit(1, key: "k", stream: "s") == .queued)
     }
 
@@ -36,6 +40,19 @@ struct StreamSchedulerTests {
         #expect(again.key == "k" && again.item == 3)
         scheduler.finish(key: again.key)
         #expect(scheduler.progress.idle)
+    }
+
+    @Test func numberedItemsCountPerStream() {
+        let scheduler = StreamScheduler<Int>(capacity: 10)
+        for i in 0..<3 {
+            scheduler.submit(i, key: "a\(i)", stream: "a")
+            scheduler.submit(i, key: "b\(i)", stream: "b")
+        }
+        let taken = scheduler.nextNumbered(maximum: 10)
+        #expect(taken.filter { $0.stream == "a" }.map(\.ticket) == [0, 1, 2])
+        #expect(taken.filter { $0.stream == "b" }.map(\.ticket) == [0, 1, 2])
+        scheduler.submit(9, key: "a9", stream: "a")
+        #expect(scheduler.nextNumbered(maximum: 10).map(\.ticket) == [3])
     }
 
     @Test func fullQueueRefusesAndAsksForARescanOnceDrained() {

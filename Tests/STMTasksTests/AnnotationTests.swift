@@ -254,7 +254,7 @@ struct AnnotationTests {
 
         // A newer writer: an extra section, an extra key and a task kind this reader does not know.
         var text = String(decoding: try annotation.encoded(), as: UTF8.self)
-        text = text.replacingOccurrences(of: #""models":"#, with: #""memory":{"window":3},"models":"#)
+        text = text.replacingOccurrences(of: #""models":"#, with: #""anomaly":{"window":3},"models":"#)
         text = text.replacingOccurrences(of: #""size":26,"#, with: #""size":26,"language":"en","#)
         text = text.replacingOccurrences(
             of: #""tasks":{"#, with: #""tasks":{"keywords":{"kind":"keyphrases","phrases":["Stocks rallied."]},"#)
@@ -284,5 +284,30 @@ struct AnnotationTests {
         annotation.tasks["broken"] = .classification(
             Annotation.Classification(model: "m", modelVersion: "1", label: "a", score: .nan, scores: ["a": .nan]))
         #expect(throws: EncodingError.self) { try annotation.encoded() }
+    }
+}
+
+extension AnnotationTests {
+    /// The `memory` section (issue 6) encodes with the documented keys, rounded, and decodes back.
+    @Test func memorySectionRoundTrips() throws {
+        var annotation = Self.example()
+        annotation.memory = Annotation.MemorySection(
+            id: "0123456789abcdef", sequence: 4, window: 3,
+            related: [.init(id: "fedcba9876543210", name: "a.txt", similarity: 0.912_345_678, sequence: 2)],
+            novelty: 0.087_654_322, nearDuplicate: false, duplicateOf: nil,
+            labelDistribution: ["topic": ["Business": 0.75, "World": 0.25]], sentimentMean: -0.125,
+            drift: .init(alert: true, sentiment: .init(alert: true, direction: "down", level: 1.02), topic: nil),
+            state: .init(documents: 4, size: 0, norm: 0, decay: 0.5), context: nil)
+        let json = try annotation.encoded()
+        let leaves = try Self.leaves(of: json)
+        #expect(leaves["memory.related[0].similarity"] == "0.912346")
+        #expect(leaves["memory.near_duplicate"] == "0")
+        #expect(leaves["memory.label_distribution.topic.Business"] == "0.75")
+        #expect(leaves["memory.drift.sentiment.direction"] == "down")
+        #expect(leaves["memory.state.decay"] == "0.5")
+        #expect(leaves["memory.duplicate_of"] == nil)
+        let decoded = try Annotation.decode(json)
+        #expect(decoded.memory?.sequence == 4 && decoded.memory?.related.first?.name == "a.txt")
+        #expect(decoded.memory?.drift.sentiment?.direction == "down")
     }
 }

@@ -13,7 +13,7 @@ extension Ledger {
             document_count INTEGER NOT NULL CHECK (document_count >= 0),
             latest_time REAL,
             state BLOB NOT NULL,
-            detectors TEXT,
+            detectors BLOB,
             updated_at REAL NOT NULL
         ) STRICT;
         CREATE TABLE memory_window (
@@ -33,8 +33,8 @@ extension Ledger {
 
     /// Inside `commit`'s transaction. Skipped (not an error) when the stream was reset since the update was computed.
     static func store(_ update: MemoryUpdate, in db: Database, now: Double) throws {
-        let detectors = try MemoryCodec.json(sentiment: update.sentimentDetector, topic: update.topicDetector)
-        try db.execute(
+        let detectors = MemoryCodec.data(sentiment: update.sentimentDetector, topic: update.topicDetector)
+        let upsert = try db.cachedStatement(
             sql: """
                 INSERT INTO memory_stream (stream, epoch, document_count, latest_time, state, detectors, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -42,26 +42,28 @@ extension Ledger {
                     document_count = excluded.document_count, latest_time = excluded.latest_time,
                     state = excluded.state, detectors = excluded.detectors, updated_at = excluded.updated_at
                 WHERE memory_stream.epoch = excluded.epoch
-                """,
+                """)
+        try upsert.execute(
             arguments: [
                 update.stream, update.epoch, update.state.documentCount, update.state.latestTime,
                 MemoryCodec.data(update.state.vector), detectors, now,
             ])
         guard db.changesCount == 1 else { return }
         if let entry = update.entry {
-            try db.execute(
+            let insert = try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO memory_window (stream, sequence, id, name, time, vector, labels, sentiment)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """)
+            try insert.execute(
                 arguments: [
                     update.stream, entry.sequence, entry.id, entry.name, entry.time, MemoryCodec.data(entry.vector),
                     try MemoryCodec.json(labels: entry.labels), entry.sentiment,
                 ])
         }
-        try db.execute(
-            sql: "DELETE FROM memory_window WHERE stream = ? AND (sequence < ? OR time < ?)",
-            arguments: [update.stream, update.firstKeptSequence, update.oldestKeptTime])
+        let prune = try db.cachedStatement(
+            sql: "DELETE FROM memory_window WHERE stream = ? AND (sequence < ? OR time < ?)")
+        try prune.execute(arguments: [update.stream, update.firstKeptSequence, update.oldestKeptTime])
     }
 
     /// Stores a memory change on its own (`stmd annotate --stream`, which has no ledger rows), in one transaction.
@@ -94,7 +96,7 @@ extension Ledger {
                 state: StreamState(
                     vector: MemoryCodec.vector(row["state"]), latestTime: row["latest_time"],
                     documentCount: row["document_count"]),
-                detectors: MemoryCodec.detectors(row["detectors"]), entries: entries, updatedAt: row["updated_at"])
+                detectorValues: MemoryCodec.detectorValues(row["detectors"]), entries: entries, updatedAt: row["updated_at"])
         }
     }
 

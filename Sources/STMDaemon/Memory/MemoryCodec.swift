@@ -22,18 +22,26 @@ enum MemoryCodec {
         }
     }
 
-    struct Detectors: Codable {
-        var sentiment: ChangeDetector
-        var topic: ChangeDetector
+    /// The two detectors' running values as ten little-endian float64 (their parameters come from the settings).
+    static func data(sentiment: ChangeDetector, topic: ChangeDetector) -> Data {
+        var data = Data(capacity: 80)
+        for value in sentiment.runningValues + topic.runningValues {
+            var bits = value.bitPattern.littleEndian
+            withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
+        }
+        return data
     }
 
-    static func json(sentiment: ChangeDetector, topic: ChangeDetector) throws -> String {
-        String(decoding: try JSONEncoder().encode(Detectors(sentiment: sentiment, topic: topic)), as: UTF8.self)
-    }
-
-    static func detectors(_ json: String?) -> (sentiment: ChangeDetector, topic: ChangeDetector)? {
-        guard let json, let decoded = try? JSONDecoder().decode(Detectors.self, from: Data(json.utf8)) else { return nil }
-        return (decoded.sentiment, decoded.topic)
+    /// The running values stored by `data(sentiment:topic:)`, nil when absent (after a reset) or malformed.
+    static func detectorValues(_ data: Data?) -> (sentiment: [Double], topic: [Double])? {
+        guard let data, data.count == 80 else { return nil }
+        let bytes = [UInt8](data)
+        let values = stride(from: 0, to: 80, by: 8).map { offset in
+            var bits: UInt64 = 0
+            for index in 0..<8 { bits |= UInt64(bytes[offset + index]) << (8 * index) }
+            return Double(bitPattern: bits)
+        }
+        return (Array(values[0..<5]), Array(values[5..<10]))
     }
 
     static func json(labels: [String: String]) throws -> String {

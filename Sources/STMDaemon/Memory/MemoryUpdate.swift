@@ -34,8 +34,8 @@ public struct MemoryUpdate: Sendable, Equatable {
 public struct StoredStreamMemory: Sendable {
     public var epoch: Int
     public var state: StreamState
-    /// Nil right after a reset (fresh detectors).
-    public var detectors: (sentiment: ChangeDetector, topic: ChangeDetector)?
+    /// The detectors' running values (`ChangeDetector.runningValues`); nil right after a reset (fresh detectors).
+    public var detectorValues: (sentiment: [Double], topic: [Double])?
     public var entries: [MemoryEntry]
     /// Wall-clock time of the last change (for `stmd memory show`).
     public var updatedAt: Double
@@ -43,13 +43,9 @@ public struct StoredStreamMemory: Sendable {
     /// The memory value these parts make with `settings` (detector thresholds follow the current settings).
     public func memory(settings: MemorySettings) -> StreamMemory {
         var memory = StreamMemory(settings: settings, state: state, entries: entries)
-        if var (sentiment, topic) = detectors {
-            sentiment.threshold = settings.driftThreshold
-            sentiment.warmup = settings.driftWarmup
-            topic.threshold = settings.driftThreshold
-            topic.warmup = settings.driftWarmup
-            memory.sentimentDetector = sentiment
-            memory.topicDetector = topic
+        if let detectorValues {
+            memory.sentimentDetector.restore(runningValues: detectorValues.sentiment)
+            memory.topicDetector.restore(runningValues: detectorValues.topic)
         }
         return memory
     }

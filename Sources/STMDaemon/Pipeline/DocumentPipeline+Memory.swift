@@ -8,32 +8,46 @@ extension DocumentPipeline {
         Annotation.DaemonSection(version: version, relativePath: InputName(bytes: location.relativePath).name)
     }
 
-    /// The memory step, in the document's turn of its stream: apply it to the stream's memory, put the `memory`
-    /// section in its annotation and hand the memory change to the commit of its ledger row. The turn is held until
-    /// the output is handed to the group commit, so the stream's changes are committed in the order they were made.
+    /// The memory step, in the document's turn of its stream: apply it to the stream's memory and put the `memory`
+    /// section in its annotation. The memory change is stored with the document's ledger row, in the stream's
+    /// order: with the group commit, the turn ends once a place in the commit order is reserved (the output is
+    /// written and fsynced outside it, so two workers do not wait for each other's disk); without it, once the
+    /// output is published.
+    ///
+    /// A document whose output cannot be written (a full disk) still has its memory change stored, in its place:
+    /// later documents of the stream were already read in its context. Its retry then counts it again.
     func finishInStreamContext(
         _ document: ReadyDocument, annotation: Annotation, vector: [Float]?, done: @escaping @Sendable () -> Void
     ) -> Outcome {
         guard let engine = memory else { return finishDocument(document, annotation: annotation, done: done) }
         let location = document.item.location
         let stream = location.stream
-        return engine.inTurn(document.item) {
-            let display = Self.display(document.item.path)
+        let display = Self.display(document.item.path)
+        let cache = engine.cache
+        let committedDone: @Sendable () -> Void = {
+            cache.committed(stream: stream)
+            done()
+        }
+        enum Turn {
+            case finished(Outcome)
+            case reserved(OutputCommitter, OutputCommitter.Slot, Annotation, MemoryUpdate)
+        }
+        let turn: Turn = engine.inTurn(document.item) {
             let memoryDocument = engine.memoryDocument(
                 annotation: annotation, name: InputName(bytes: location.relativePath).name,
                 time: document.hint.modificationTime.timeIntervalSince1970, vector: vector)
             let previous: StreamMemory
             let result: (step: StreamMemory.Step, memory: StreamMemory, update: MemoryUpdate, epoch: Int)
             do {
-                previous = try engine.cache.checkout(stream: stream).memory
+                previous = try cache.checkout(stream: stream).memory
                 result = try engine.step(stream: stream, document: memoryDocument)
             } catch {
                 log.warning("\(display): stream memory unavailable (\(error)); annotated without it")
-                return finishDocument(document, annotation: annotation, done: done)
+                return .finished(finishDocument(document, annotation: annotation, done: done))
             }
             var annotated = annotation
-            annotated.memory = result.step.section
             let section = result.step.section
+            annotated.memory = section
             if section.drift.alert {
                 let signals = DocumentLogEntry.driftSignals(section.drift)
                 log.event(
@@ -43,18 +57,25 @@ extension DocumentPipeline {
                         "drift": .string(signals.joined(separator: ",")),
                     ])
             }
-            engine.cache.checkin(stream: stream, memory: result.memory, epoch: result.epoch)
-            engine.cache.beginCommit(stream: stream)
-            let cache = engine.cache
-            let outcome = finishDocument(
-                document, annotation: annotated, memory: result.update,
-                done: {
-                    cache.committed(stream: stream)
-                    done()
-                })
+            cache.checkin(stream: stream, memory: result.memory, epoch: result.epoch)
+            cache.beginCommit(stream: stream)
+            if let committer {
+                return .reserved(committer, committer.reserve(), annotated, result.update)
+            }
+            let outcome = finishDocument(document, annotation: annotated, memory: result.update, done: committedDone)
             if outcome != .handedOff {
                 if outcome != .published { cache.checkin(stream: stream, memory: previous, epoch: result.epoch) }
                 cache.committed(stream: stream)
+            }
+            return .finished(outcome)
+        }
+        switch turn {
+        case .finished(let outcome):
+            return outcome
+        case .reserved(let committer, let slot, let annotated, let update):
+            let outcome = finishDocument(document, annotation: annotated, memory: update, slot: slot, done: committedDone)
+            if outcome != .handedOff {
+                committer.fill(slot, memoryOnly: update) { cache.committed(stream: stream) }
             }
             return outcome
         }

@@ -23,7 +23,7 @@ public final class DocumentPipeline: @unchecked Sendable {
     #endif
     let counters: PipelineCounters
     /// The group commit (nil: every output is committed on its own, as tests of single documents want).
-    private var committer: OutputCommitter?
+    private(set) var committer: OutputCommitter?
     /// Stream memory (nil: off). Set before the workers start.
     public var memory: StreamMemoryEngine?
 
@@ -174,7 +174,7 @@ public final class DocumentPipeline: @unchecked Sendable {
     /// The output protocol for an annotated document; `memory` is stored with its ledger row.
     func finishDocument(
         _ document: ReadyDocument, annotation: Annotation, memory: MemoryUpdate? = nil,
-        done: @escaping @Sendable () -> Void
+        slot: OutputCommitter.Slot? = nil, done: @escaping @Sendable () -> Void
     ) -> Outcome {
         let location = document.item.location
         let display = Self.display(document.item.path)
@@ -196,9 +196,14 @@ public final class DocumentPipeline: @unchecked Sendable {
         do {
             if let committer {
                 let prepared = try writer.prepare(json: json, for: location, kind: .annotation)
-                committer.submit(OutputCommitter.Pending(
+                let pending = OutputCommitter.Pending(
                     output: CommittedOutput(prepared: prepared, content: content, modelVersions: annotation.models, memory: memory),
-                    display: display, entry: entry, done: done))
+                    display: display, entry: entry, done: done)
+                if let slot {
+                    committer.fill(slot, with: pending)
+                } else {
+                    committer.submit(pending)
+                }
                 return .handedOff
             }
             try publish(

@@ -11,6 +11,17 @@ import Logging
 /// Each document's `done` runs after its output is published (or has failed): the scheduler only then lets the
 /// same path be queued again, so a second event for a file in flight cannot process it twice.
 final class OutputCommitter: @unchecked Sendable {
+    /// A place in the commit order, taken before the output is written: stream memory reserves it in the
+    /// document's turn (so a stream's changes are committed in the order they were made) and fills it after
+    /// writing the temporary file, outside the turn. The committer takes only a filled prefix of the queue.
+    final class Slot: @unchecked Sendable {
+        // Guarded by the committer's mutex.
+        fileprivate var pending: Pending?
+        /// Filled without an output: the memory change of a document whose output could not be written.
+        fileprivate var memoryOnly: (update: MemoryUpdate, done: @Sendable () -> Void)?
+        fileprivate var isFilled: Bool { pending != nil || memoryOnly != nil }
+    }
+
     struct Pending: Sendable {
         var output: CommittedOutput
         var display: String
@@ -26,7 +37,7 @@ final class OutputCommitter: @unchecked Sendable {
     private let retryDelay: TimeInterval
     /// Workers wait when this many outputs are waiting: memory stays bounded if the disk is slow.
     private let capacity = 1024
-    private var queue: [Pending] = []
+    private var queue: [Slot] = []
     private var closed = false
     private var mutex = pthread_mutex_t()
     private var notEmpty = pthread_cond_t()
@@ -52,9 +63,30 @@ final class OutputCommitter: @unchecked Sendable {
     }
 
     func submit(_ pending: Pending) {
+        fill(reserve(), with: pending)
+    }
+
+    /// Takes the next place in the commit order (waits while the queue is full).
+    func reserve() -> Slot {
+        let slot = Slot()
         pthread_mutex_lock(&mutex)
         while queue.count >= capacity && !closed { pthread_cond_wait(&notFull, &mutex) }
-        queue.append(pending)
+        queue.append(slot)
+        pthread_mutex_unlock(&mutex)
+        return slot
+    }
+
+    func fill(_ slot: Slot, with pending: Pending) {
+        pthread_mutex_lock(&mutex)
+        slot.pending = pending
+        pthread_cond_signal(&notEmpty)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Fills a slot whose output failed with its memory change alone, stored in its place in the order.
+    func fill(_ slot: Slot, memoryOnly update: MemoryUpdate, done: @escaping @Sendable () -> Void) {
+        pthread_mutex_lock(&mutex)
+        slot.memoryOnly = (update, done)
         pthread_cond_signal(&notEmpty)
         pthread_mutex_unlock(&mutex)
     }
@@ -73,16 +105,32 @@ final class OutputCommitter: @unchecked Sendable {
     private func loop() {
         while true {
             pthread_mutex_lock(&mutex)
-            while queue.isEmpty && !closed { pthread_cond_wait(&notEmpty, &mutex) }
+            // Workers fill every slot they reserve before they stop, and `close` comes after they have.
+            while (queue.isEmpty && !closed) || (!queue.isEmpty && !queue[0].isFilled) {
+                pthread_cond_wait(&notEmpty, &mutex)
+            }
             if queue.isEmpty && closed {
                 pthread_mutex_unlock(&mutex)
                 return
             }
-            let batch = Array(queue.prefix(256))
-            queue.removeFirst(batch.count)
+            let ready = queue.prefix(256).prefix { $0.isFilled }
+            let taken = ready.map { ($0.pending, $0.memoryOnly) }
+            queue.removeFirst(ready.count)
             pthread_cond_broadcast(&notFull)
             pthread_mutex_unlock(&mutex)
-            commit(batch)
+            // Outputs in runs, each run one transaction; a memory-only change in its place between runs.
+            var run: [Pending] = []
+            for (pending, memoryOnly) in taken {
+                if let pending {
+                    run.append(pending)
+                } else if let memoryOnly {
+                    if !run.isEmpty { commit(run) }
+                    run = []
+                    storeMemoryOnly(memoryOnly.update)
+                    memoryOnly.done()
+                }
+            }
+            if !run.isEmpty { commit(run) }
         }
     }
 
@@ -112,6 +160,14 @@ final class OutputCommitter: @unchecked Sendable {
         } catch {
             // The outputs are in place; their rows stay `committed` until the next start's recovery marks them.
             log.warning("ledger: \(published.count) outputs published but not marked (\(error)); recovery will mark them")
+        }
+    }
+
+    private func storeMemoryOnly(_ update: MemoryUpdate) {
+        do {
+            try ledger.storeMemory(update)
+        } catch {
+            log.warning("ledger: stream \(update.stream): a memory change could not be stored (\(error))")
         }
     }
 

@@ -20,8 +20,9 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
     private var queuedKeys = Set<String>()
     private var inProgress = Set<String>()
     private var finished = 0
-    /// Items submitted while the same key was in progress, queued again when it finishes.
-    private var resubmit: [String: (item: Item, stream: String)] = [:]
+    /// Items offered again while their key was in progress (a new version written while the old one was being
+    /// published): queued once that key finishes, so the newer write is not lost until the next reconciliation.
+    private var offeredWhileInProgress: [String: (item: Item, stream: String)] = [:]
     private var overflowed = Set<String>()
     private var closed = false
     /// Items taken per stream so far (`nextNumbered`); never reset, so numbers stay unique while the daemon runs.
@@ -60,11 +61,14 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
         if closed { return .closed }
         if queuedKeys.contains(key) { return .duplicate }
         if inProgress.contains(key) {
-            // The file changed again while its previous version is being processed: run it once more afterwards,
-            // or that change would be lost (its output may already be visible when the next event arrives).
-            resubmit[key] = (item, stream)
+            offeredWhileInProgress[key] = (item, stream)
             return .deferred
         }
+        return enqueue(item, key: key, stream: stream)
+    }
+
+    /// Under the lock.
+    private func enqueue(_ item: Item, key: String, stream: String) -> Admission {
         var queue = queues[stream] ?? []
         let head = heads[stream] ?? 0
         if queue.count - head >= capacity {
@@ -142,9 +146,10 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
         lock()
         inProgress.remove(key)
         finished += 1
-        let again = resubmit.removeValue(forKey: key)
+        if let again = offeredWhileInProgress.removeValue(forKey: key), !closed {
+            _ = enqueue(again.item, key: key, stream: again.stream)
+        }
         unlock()
-        if let again { submit(again.item, key: key, stream: again.stream) }
     }
 
     /// What the watchdog needs to tell progress from a stall: items finished so far (ever growing), and whether
@@ -172,6 +177,7 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
         queues[stream] = nil
         heads[stream] = nil
         overflowed.remove(stream)
+        offeredWhileInProgress = offeredWhileInProgress.filter { $0.value.stream != stream }
         if let index = order.firstIndex(of: stream) {
             order.remove(at: index)
             if cursor > index { cursor -= 1 }

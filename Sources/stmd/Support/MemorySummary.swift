@@ -7,6 +7,13 @@ struct MemorySummary {
     let stream: String
     let stored: StoredStreamMemory
 
+    /// The detectors with the built-in drift threshold (the levels shown are relative to it).
+    private var detectors: (sentiment: ChangeDetector, topic: ChangeDetector)? {
+        guard stored.detectorValues != nil else { return nil }
+        let memory = stored.memory(settings: MemorySettings())
+        return (memory.sentimentDetector, memory.topicDetector)
+    }
+
     private var window: RollingWindow {
         RollingWindow(capacity: max(stored.entries.count, 1), maximumAge: .infinity, entries: stored.entries)
     }
@@ -28,7 +35,7 @@ struct MemorySummary {
         ]
         if let latest = stored.state.latestTime { object["latest_event_time"] = latest }
         if let mean = window.sentimentMean() { object["sentiment_mean"] = mean }
-        if let detectors = stored.detectors {
+        if let detectors {
             object["drift"] = [
                 "sentiment_level": detectors.sentiment.level, "topic_level": detectors.topic.level,
                 "sentiment_observed": detectors.sentiment.count, "topic_observed": detectors.topic.count,
@@ -48,7 +55,7 @@ struct MemorySummary {
             let shares = labels.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.0f%%", $0.value * 100))" }
             lines.append("\(task): \(shares.joined(separator: ", "))")
         }
-        if let detectors = stored.detectors {
+        if let detectors {
             lines.append(
                 "drift level: sentiment \(String(format: "%.2f", detectors.sentiment.level)), topic \(String(format: "%.2f", detectors.topic.level)) (alert at 1)")
         }

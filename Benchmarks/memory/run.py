@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""Stream-memory benchmark: bounded resources and the cost of the memory step, on the real `stmd run`.
+
+    python3 Benchmarks/memory/run.py --stmd .build/release/stmd [--work DIR] [--only bounded,growth,speed]
+
+Three measurements, each a fresh daemon on a fresh inbox and state folder with the shipped default tasks
+(topic-news + sentiment-en) and the default `[memory]` settings (K = 32, max_streams = 256):
+
+* bounded — 10,000 documents over 1,000 streams (10 each, all present at start: the catch-up path, which
+  takes streams round-robin, so nearly every document reloads an evicted stream from the database). Peak RSS
+  (VmHWM) of the daemon and the database size (ledger.sqlite + its WAL) once every output exists.
+  Targets: RSS <= 150 MiB, database <= 50 MB.
+* growth — 100,000 documents over 1,000 streams in two halves: 50,000 present at start; once they are
+  annotated, RSS (VmRSS) is read, the other 50,000 are renamed in, and RSS is read again once they are done.
+  Target: RSS grows by less than 5 % between the two readings.
+* speed — 10,000 documents over 10 streams with memory on and with `[memory] enabled = false`, alternating,
+  3 runs each. Per-document processing time = (last output's mtime - first output's mtime) / (n - 1) at
+  the daemon's full rate. Target: memory adds <= 10 %.
+
+Documents are AG News snippets ($STMD_DATA or ../shared/data, topic/ag_news/train.tsv), each made unique by a
+suffix, with strictly increasing mtimes. Results go to stdout and Benchmarks/memory/results.json.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def load_texts():
+    data = os.environ.get("STMD_DATA", os.path.join(os.path.dirname(ROOT), "shared", "data"))
+    path = os.path.join(data, "topic", "ag_news", "train.tsv")
+    if not os.path.exists(path):
+        path = "/work/shared/data/topic/ag_news/train.tsv"
+    with open(path, encoding="utf-8") as handle:
+        texts = [line.split("\t")[0] for line in handle if "\t" in line]
+    if not texts:
+        sys.exit(f"no documents in {path}")
+    return texts
+
+
+def write_documents(inbox, streams, per_stream, texts, start_index=0, base_time=1_700_000_000, staging=None):
+    """Writes per_stream documents into each stream (into staging first, then renamed in, when given)."""
+    paths = []
+    for s in range(streams):
+        folder = os.path.join(inbox, f"s{s:04d}")
+        os.makedirs(folder, exist_ok=True)
+        for i in range(start_index, start_index + per_stream):
+            n = s * 1_000_000 + i
+            name = f"d{i:06d}.txt"
+            text = texts[n % len(texts)] + f"\nref {n}\n"
+            target = os.path.join(staging or folder, f"s{s:04d}-{name}" if staging else name)
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            t = base_time + i * 60 + s * 0.001
+            os.utime(target, (t, t))
+            paths.append((target, os.path.join(folder, name)))
+    if staging:
+        for source, destination in paths:
+            os.rename(source, destination)
+
+
+def count_outputs(inbox):
+    total = 0
+    for entry in os.scandir(inbox):
+        if entry.is_dir():
+            total += sum(1 for name in os.listdir(entry.path) if name.endswith(".stm.json"))
+    return total
+
+
+def proc_status(pid):
+    values = {}
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0]) / 1024  # MiB
+    return values
+
+
+def database_bytes(state):
+    return sum(
+        os.path.getsize(os.path.join(state, name))
+        for name in ("ledger.sqlite", "ledger.sqlite-wal")
+        if os.path.exists(os.path.join(state, name))
+    )
+
+
+class Daemon:
+    def __init__(self, stmd, inbox, state, config, log):
+        self.log = open(log, "w")
+        env = dict(os.environ)
+        for key in ("STATE_DIRECTORY", "CONFIGURATION_DIRECTORY", "NOTIFY_SOCKET", "JOURNAL_STREAM"):
+            env.pop(key, None)
+        self.process = subprocess.Popen(
+            [stmd, "run", "--inbox", inbox, "--state", state, "--config", config, "--models", os.path.join(ROOT, "Models")],
+            stdout=self.log, stderr=self.log, env=env, cwd=os.path.dirname(state))
+
+    def wait_for(self, inbox, count, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"stmd exited with {self.process.returncode}; see {self.log.name}")
+            done = count_outputs(inbox)
+            if done >= count:
+                return
+            time.sleep(0.5)
+        sys.exit(f"timeout: {count_outputs(inbox)} of {count} outputs after {timeout} s; see {self.log.name}")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def fresh(work, name, memory=True):
+    base = os.path.join(work, name)
+    shutil.rmtree(base, ignore_errors=True)
+    inbox, state, staging = (os.path.join(base, part) for part in ("inbox", "state", "staging"))
+    for folder in (inbox, staging):
+        os.makedirs(folder)
+    config = os.path.join(base, "stmd.toml")
+    with open(config, "w") as handle:
+        handle.write("[memory]\nenabled = %s\n" % ("true" if memory else "false"))
+    return base, inbox, state, staging, config
+
+
+def bounded(args, texts):
+    base, inbox, state, _, config = fresh(args.work, "bounded")
+    write_documents(inbox, 1000, 10, texts)
+    daemon = Daemon(args.stmd, inbox, state, config, os.path.join(base, "stmd.log"))
+    started = time.time()
+    daemon.wait_for(inbox, 10_000, 1800)
+    seconds = time.time() - started
+    status = proc_status(daemon.process.pid)
+    size_running = database_bytes(state)
+    daemon.stop()
+    return {
+        "documents": 10_000, "streams": 1000, "peak_rss_mib": round(status["VmHWM"], 1),
+        "rss_mib": round(status["VmRSS"], 1), "database_mb_running": round(size_running / 1e6, 2),
+        "database_mb_stopped": round(database_bytes(state) / 1e6, 2), "seconds": round(seconds, 1),
+    }
+
+
+def growth(args, texts):
+    base, inbox, state, staging, config = fresh(args.work, "growth", memory=not args.growth_without_memory)
+    write_documents(inbox, 1000, 50, texts)
+    daemon = Daemon(args.stmd, inbox, state, config, os.path.join(base, "stmd.log"))
+    daemon.wait_for(inbox, 50_000, 3600)
+    time.sleep(2)
+    first = proc_status(daemon.process.pid)
+    write_documents(inbox, 1000, 50, texts, start_index=50, staging=staging)
+    daemon.wait_for(inbox, 100_000, 3600)
+    time.sleep(2)
+    second = proc_status(daemon.process.pid)
+    size = database_bytes(state)
+    daemon.stop()
+    shutil.rmtree(base, ignore_errors=True)
+    return {
+        "rss_mib_at_50k": round(first["VmRSS"], 1), "rss_mib_at_100k": round(second["VmRSS"], 1),
+        "growth_percent": round((second["VmRSS"] - first["VmRSS"]) / first["VmRSS"] * 100, 2),
+        "peak_rss_mib": round(second["VmHWM"], 1), "database_mb_at_100k": round(size / 1e6, 2),
+    }
+
+
+def speed_run(args, texts, memory, index):
+    base, inbox, state, _, config = fresh(args.work, f"speed-{'on' if memory else 'off'}-{index}", memory)
+    write_documents(inbox, 10, 1000, texts)
+    daemon = Daemon(args.stmd, inbox, state, config, os.path.join(base, "stmd.log"))
+    daemon.wait_for(inbox, 10_000, 1800)
+    daemon.stop()
+    times = []
+    for entry in os.scandir(inbox):
+        for name in os.listdir(entry.path):
+            if name.endswith(".stm.json"):
+                times.append(os.stat(os.path.join(entry.path, name)).st_mtime)
+    times.sort()
+    per_document_ms = (times[-1] - times[0]) / (len(times) - 1) * 1000
+    shutil.rmtree(base, ignore_errors=True)
+    return per_document_ms
+
+
+def speed(args, texts):
+    on, off = [], []
+    for index in range(3):
+        off.append(speed_run(args, texts, False, index))
+        on.append(speed_run(args, texts, True, index))
+    median_on, median_off = statistics.median(on), statistics.median(off)
+    return {
+        "documents": 10_000, "streams": 10, "ms_per_document_memory_on": [round(x, 4) for x in on],
+        "ms_per_document_memory_off": [round(x, 4) for x in off], "median_on": round(median_on, 4),
+        "median_off": round(median_off, 4), "added_percent": round((median_on - median_off) / median_off * 100, 2),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stmd", default=os.path.join(ROOT, ".build", "release", "stmd"))
+    parser.add_argument("--work", default=os.path.join(ROOT, ".build", "bench-memory"))
+    parser.add_argument("--only", default="bounded,growth,speed")
+    parser.add_argument(
+        "--growth-without-memory", action="store_true",
+        help="run the growth part with [memory] enabled = false (to see what the rest of the daemon adds)")
+    args = parser.parse_args()
+    args.stmd = os.path.abspath(args.stmd)
+    os.makedirs(args.work, exist_ok=True)
+    texts = load_texts()
+    results = {"stmd": args.stmd, "cpus": os.cpu_count(), "growth_without_memory": args.growth_without_memory}
+    for part in args.only.split(","):
+        results[part] = {"bounded": bounded, "growth": growth, "speed": speed}[part](args, texts)
+        print(json.dumps({part: results[part]}), flush=True)
+    suffix = "-" + args.only.replace(",", "-") + ("-no-memory" if args.growth_without_memory else "")
+    with open(os.path.join(HERE, f"results{suffix}.json"), "w") as handle:
+        json.dump(results, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+
+
+if __name__ == "__main__":
+    main()
