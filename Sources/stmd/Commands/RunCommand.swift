@@ -35,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Worker threads (default: the configuration's, which defaults to the number of CPUs).")
     var workers: Int?
 
-    @Flag(help: "Log every document on stderr too (the journal always gets one entry per document), and debug details.")
+    @Flag(help: "Log every document on stderr even when it is not a terminal (the journal always gets one entry per document), and debug details.")
     var verbose: Bool = false
 
     @Option(
@@ -99,6 +99,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "stmd")
         logger.logLevel = level
-        return DaemonLog(logger: logger, documentLevel: target == .journal || verbose ? .info : .debug)
+        // One line per document where someone reads it: the journal, --verbose, or a terminal (make demo).
+        let perDocument = target == .journal || verbose || isatty(STDERR_FILENO) == 1
+        return DaemonLog(logger: logger, documentLevel: perDocument ? .info : .debug)
     }
 }
