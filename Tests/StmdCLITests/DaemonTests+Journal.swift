@@ -88,4 +88,40 @@ extension DaemonTests {
         let (again, _) = try await daemon.stop()
         #expect(again.exitedCleanly, "\(again)")
     }
+
+    /// `learning_time`: the learning period ends once a stream's entries span that long, even when far fewer
+    /// than `learning_lines` have been seen; a new kind of line after it is flagged.
+    @Test(.enabled(if: JournalFiles.tool != nil, "systemd-journal-remote is not installed"))
+    func theLearningPeriodCanEndByJournalTime() async throws {
+        let journal = try TemporaryDirectory(prefix: "stmd-journal")
+        let file = journal.path + "/system.journal"
+        // One entry a second (JournalFiles puts entry i at second i).
+        try JournalFiles.append(to: file, (0..<150).map { .init(message: Self.sshLine($0), identifier: "sshd", index: $0) })
+        let world = try DaemonWorld(
+            "journal-learning-time", streams: ["news"],
+            tables: """
+                [logs]
+                learning_lines = 100000
+                learning_time = "60s"
+
+                [[journal]]
+                name = "ssh"
+                directory = "\(journal.path)"
+                stream_field = "SYSLOG_IDENTIFIER"
+                start = "head"
+                """)
+        let listener = try NotifyListener(directory: world.base)
+        let daemon = try world.start(environment: ["NOTIFY_SOCKET": listener.path])
+        try #require(
+            await listener.first(timeout: 60) { $0["STATUS"]?.contains("150 log lines") == true } != nil,
+            "\(listener.messages.suffix(3))\n\(daemon.log)")
+        #expect(daemon.log.contains("log stream sshd: learning period over after 60 lines (learning_time)"), "\(daemon.log)")
+        try JournalFiles.append(
+            to: file, [JournalFiles.Entry(message: "kernel: segfault at 0 ip 00007f sp 00007ffe error 4", identifier: "sshd", index: 150)])
+        let flagged = await listener.first(timeout: 30) { $0["STATUS"]?.contains("151 log lines") == true }
+        #expect(flagged?.message.fields["STATUS"]?.contains("151 log lines, 1 unusual") == true, "\(listener.messages.suffix(3))")
+        #expect(daemon.log.contains("stream sshd: a new kind of line"), "\(daemon.log)")
+        let (stopped, _) = try await daemon.stop()
+        #expect(stopped.exitedCleanly, "\(stopped)")
+    }
 }

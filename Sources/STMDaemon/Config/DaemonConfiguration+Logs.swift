@@ -9,13 +9,17 @@ extension DaemonConfiguration {
         /// `alerts_per_minute`: anomaly alerts per stream per minute before the rest of the minute's are summed up
         /// in one summary alert.
         public var alertsPerMinute: Int
+        /// `learning_time`: a stream's learning period also ends once its entries span this long (journal time,
+        /// seconds), whichever of the two limits comes first; nil: lines only.
+        public var learningTime: Double?
 
         public init(
             detector: LogDetectorSettings = LogDetectorSettings(learningLines: 2000, updateInterval: 250),
-            alertsPerMinute: Int = 20
+            alertsPerMinute: Int = 20, learningTime: Double? = nil
         ) {
             self.detector = detector
             self.alertsPerMinute = alertsPerMinute
+            self.learningTime = learningTime
         }
     }
 }

@@ -13,6 +13,7 @@ public final class LogStreamMonitor: @unchecked Sendable {
         var detector: LogAnomalyDetector
         var lines: Int
         var anomalies: Int
+        var startedMicroseconds: UInt64
     }
 
     private let ledger: Ledger
@@ -49,6 +50,13 @@ public final class LogStreamMonitor: @unchecked Sendable {
             } else {
                 state = loadOrCreate(entry.stream)
             }
+            if state.startedMicroseconds == 0 { state.startedMicroseconds = entry.realtimeMicroseconds }
+            if let limit = settings.learningTime, state.detector.isLearning,
+                Double(entry.realtimeMicroseconds &- state.startedMicroseconds) / 1e6 >= limit
+            {
+                state.detector.finishLearning()
+                log.info("log stream \(entry.stream): learning period over after \(state.lines) lines (learning_time)")
+            }
             let match = state.miner.add(entry.message)
             if match.change == .created {
                 let text = state.miner.template(id: match.templateId)?.text ?? ""
@@ -68,7 +76,8 @@ public final class LogStreamMonitor: @unchecked Sendable {
             let records = try touched.map { stream, state in
                 Ledger.LogStreamRecord(
                     stream: stream, templates: try Array(JSONEncoder().encode(state.miner.state)),
-                    detector: state.detector.checkpoint(), lines: state.lines, anomalies: state.anomalies)
+                    detector: state.detector.checkpoint(), lines: state.lines, anomalies: state.anomalies,
+                    startedMicroseconds: state.startedMicroseconds)
             }
             let alertRecords = alerts.map {
                 Ledger.LogAlertRecord(
@@ -111,7 +120,8 @@ public final class LogStreamMonitor: @unchecked Sendable {
             do {
                 let record = Ledger.LogStreamRecord(
                     stream: alert.stream, templates: try Array(JSONEncoder().encode(state.miner.state)),
-                    detector: state.detector.checkpoint(), lines: state.lines, anomalies: state.anomalies)
+                    detector: state.detector.checkpoint(), lines: state.lines, anomalies: state.anomalies,
+                    startedMicroseconds: state.startedMicroseconds)
                 try ledger.commitFeedback(cursor: alert.cursor, stream: record)
             } catch {
                 log.error("stream \(alert.stream): feedback on \(alert.cursor) could not be stored (\(error))")
@@ -138,14 +148,17 @@ public final class LogStreamMonitor: @unchecked Sendable {
             do {
                 let miner = try TemplateMiner(state: JSONDecoder().decode(TemplateMinerState.self, from: Data(record.templates)))
                 let detector = try LogAnomalyDetector(checkpoint: record.detector)
-                return StreamState(miner: miner, detector: detector, lines: record.lines, anomalies: record.anomalies)
+                return StreamState(
+                    miner: miner, detector: detector, lines: record.lines, anomalies: record.anomalies,
+                    startedMicroseconds: record.startedMicroseconds)
             } catch {
                 log.warning("log stream \(stream): its stored state cannot be read (\(error)); it starts learning again")
             }
         }
         log.info("log stream \(stream): learning its first \(settings.detector.learningLines) lines")
         return StreamState(
-            miner: TemplateMiner(), detector: LogAnomalyDetector(settings: settings.detector), lines: 0, anomalies: 0)
+            miner: TemplateMiner(), detector: LogAnomalyDetector(settings: settings.detector), lines: 0, anomalies: 0,
+            startedMicroseconds: 0)
     }
 
     struct Alert {

@@ -17,6 +17,7 @@ extension Ledger {
             detector BLOB NOT NULL,
             lines INTEGER NOT NULL,
             anomalies INTEGER NOT NULL,
+            started_usec INTEGER NOT NULL,
             updated_at REAL NOT NULL
         ) STRICT;
         CREATE TABLE log_alert (
@@ -93,12 +94,15 @@ extension Ledger {
     private static func upsert(_ record: LogStreamRecord, at now: Double, in db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO log_stream (stream, templates, detector, lines, anomalies, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO log_stream (stream, templates, detector, lines, anomalies, started_usec, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (stream) DO UPDATE SET templates = excluded.templates, detector = excluded.detector,
                     lines = excluded.lines, anomalies = excluded.anomalies, updated_at = excluded.updated_at
                 """,
-            arguments: [record.stream, Data(record.templates), Data(record.detector), record.lines, record.anomalies, now])
+            arguments: [
+                record.stream, Data(record.templates), Data(record.detector), record.lines, record.anomalies,
+                Int64(clamping: record.startedMicroseconds), now,
+            ])
     }
 
     /// One log stream's stored state.
@@ -110,13 +114,18 @@ extension Ledger {
         public var detector: [UInt8]
         public var lines: Int
         public var anomalies: Int
+        /// Journal time of the stream's first entry (µs since the epoch): the start of its learning period.
+        public var startedMicroseconds: UInt64
 
-        public init(stream: String, templates: [UInt8], detector: [UInt8], lines: Int, anomalies: Int) {
+        public init(
+            stream: String, templates: [UInt8], detector: [UInt8], lines: Int, anomalies: Int, startedMicroseconds: UInt64
+        ) {
             self.stream = stream
             self.templates = templates
             self.detector = detector
             self.lines = lines
             self.anomalies = anomalies
+            self.startedMicroseconds = startedMicroseconds
         }
     }
 
@@ -136,7 +145,8 @@ extension Ledger {
             try Row.fetchOne(db, sql: "SELECT * FROM log_stream WHERE stream = ?", arguments: [stream]).map { row in
                 LogStreamRecord(
                     stream: row["stream"], templates: [UInt8](row["templates"] as Data),
-                    detector: [UInt8](row["detector"] as Data), lines: row["lines"], anomalies: row["anomalies"])
+                    detector: [UInt8](row["detector"] as Data), lines: row["lines"], anomalies: row["anomalies"],
+                    startedMicroseconds: UInt64(row["started_usec"] as Int64))
             }
         }
     }
