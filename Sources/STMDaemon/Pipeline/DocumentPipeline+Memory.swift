@@ -16,10 +16,42 @@ extension DocumentPipeline {
     ///
     /// A document whose output cannot be written (a full disk) still has its memory change stored, in its place:
     /// later documents of the stream were already read in its context. Its retry then counts it again.
+    /// A document after its memory step: finished (no group commit, or memory unavailable), or with its place
+    /// in the commit order reserved and its output still to write.
+    enum StagedDocument {
+        case finished(Outcome)
+        case reserved(
+            OutputCommitter, OutputCommitter.Slot, ReadyDocument, Annotation, MemoryUpdate,
+            done: @Sendable () -> Void, memoryDone: @Sendable () -> Void)
+    }
+
+    /// Both halves at once, for one document.
     func finishInStreamContext(
         _ document: ReadyDocument, annotation: Annotation, vector: [Float]?, done: @escaping @Sendable () -> Void
     ) -> Outcome {
-        guard let engine = memory else { return finishDocument(document, annotation: annotation, done: done) }
+        complete(stageInStreamContext(document, annotation: annotation, vector: vector, done: done))
+    }
+
+    /// Writes a staged document's output into its reserved place (outside any turn).
+    func complete(_ staged: StagedDocument) -> Outcome {
+        switch staged {
+        case .finished(let outcome):
+            return outcome
+        case .reserved(let committer, let slot, let document, let annotated, let update, let done, let memoryDone):
+            let outcome = finishDocument(
+                document, annotation: annotated, memory: update, slot: slot, done: done)
+            if outcome != .handedOff { committer.fill(slot, memoryOnly: update, done: memoryDone) }
+            return outcome
+        }
+    }
+
+    /// The memory step in the document's turn (see `finishInStreamContext`). A worker stages every document of
+    /// its batch before writing any output, so a worker holding later documents of the same stream waits for
+    /// memory steps only, never for another worker's disk.
+    func stageInStreamContext(
+        _ document: ReadyDocument, annotation: Annotation, vector: [Float]?, done: @escaping @Sendable () -> Void
+    ) -> StagedDocument {
+        guard let engine = memory else { return .finished(finishDocument(document, annotation: annotation, done: done)) }
         let location = document.item.location
         let stream = location.stream
         let display = Self.display(document.item.path)
@@ -28,11 +60,7 @@ extension DocumentPipeline {
             cache.committed(stream: stream)
             done()
         }
-        enum Turn {
-            case finished(Outcome)
-            case reserved(OutputCommitter, OutputCommitter.Slot, Annotation, MemoryUpdate)
-        }
-        let turn: Turn = engine.inTurn(document.item) {
+        return engine.inTurn(document.item) { () -> StagedDocument in
             let memoryDocument = engine.memoryDocument(
                 annotation: annotation, name: InputName(bytes: location.relativePath).name,
                 time: document.hint.modificationTime.timeIntervalSince1970, vector: vector)
@@ -60,24 +88,17 @@ extension DocumentPipeline {
             cache.checkin(stream: stream, memory: result.memory, epoch: result.epoch)
             cache.beginCommit(stream: stream)
             if let committer {
-                return .reserved(committer, committer.reserve(), annotated, result.update)
+                return .reserved(
+                    committer, committer.reserve(), document, annotated, result.update, done: committedDone,
+                    memoryDone: { cache.committed(stream: stream) })
             }
-            let outcome = finishDocument(document, annotation: annotated, memory: result.update, done: committedDone)
+            let outcome = finishDocument(
+                document, annotation: annotated, memory: result.update, done: committedDone)
             if outcome != .handedOff {
                 if outcome != .published { cache.checkin(stream: stream, memory: previous, epoch: result.epoch) }
                 cache.committed(stream: stream)
             }
             return .finished(outcome)
-        }
-        switch turn {
-        case .finished(let outcome):
-            return outcome
-        case .reserved(let committer, let slot, let annotated, let update):
-            let outcome = finishDocument(document, annotation: annotated, memory: update, slot: slot, done: committedDone)
-            if outcome != .handedOff {
-                committer.fill(slot, memoryOnly: update) { cache.committed(stream: stream) }
-            }
-            return outcome
         }
     }
 }

@@ -101,15 +101,26 @@ public final class DocumentPipeline: @unchecked Sendable {
         // Each document is annotated on its own: batched inference takes other kernels (a bf16 GEMM instead of the
         // GEMV) whose rounding differs in the 3rd decimal, and an annotation must depend on its input only, never
         // on which documents happened to share a batch. The same path as `stmd annotate`, so both give equal bytes.
-        for document in ready {
-            let (annotation, vector) = document.annotator.annotate(
-                contents: document.contents, name: document.item.location.name, stream: document.item.location.stream,
-                vectorTask: memory?.settings.topicTask)
-            let done = batch[document.index].done
-            outcomes[document.index] =
-                memory == nil
-                ? finishDocument(document, annotation: annotation, done: done)
-                : finishInStreamContext(document, annotation: annotation, vector: vector, done: done)
+        if memory == nil {
+            for document in ready {
+                let annotation = document.annotator.annotate(
+                    contents: document.contents, name: document.item.location.name, stream: document.item.location.stream)
+                outcomes[document.index] = finishDocument(document, annotation: annotation, done: batch[document.index].done)
+            }
+        } else {
+            // Stream memory: the whole batch is annotated, then every document's memory step runs (in its stream's
+            // turn), then the outputs are written — so a worker holding later documents of the same streams waits
+            // only for memory steps, never for another worker's inference or disk.
+            let annotated = ready.map { document in
+                document.annotator.annotate(
+                    contents: document.contents, name: document.item.location.name,
+                    stream: document.item.location.stream, vectorTask: memory?.settings.topicTask)
+            }
+            let staged = zip(ready, annotated).map { document, result in
+                stageInStreamContext(
+                    document, annotation: result.annotation, vector: result.documentVector, done: batch[document.index].done)
+            }
+            for (document, stagedDocument) in zip(ready, staged) { outcomes[document.index] = complete(stagedDocument) }
         }
         for (index, outcome) in outcomes.enumerated() where outcome != .handedOff { batch[index].done() }
         return outcomes
