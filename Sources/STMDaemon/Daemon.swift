@@ -120,16 +120,17 @@ public final class Daemon: @unchecked Sendable {
         if configuration.memory.enabled {
             pipeline.memory = StreamMemoryEngine(ledger: ledger, configuration: configuration.memory)
         }
-        if configuration.journal.isEmpty {
-            logMonitor = nil
-            journalFollower = nil
-        } else {
-            let monitor = LogStreamMonitor(ledger: ledger, settings: configuration.logs, log: log, stateDirectory: setup.statePath)
-            logMonitor = monitor
-            journalFollower = try JournalFollower(sources: configuration.journal, checkpoints: try ledger.journalCursors()) {
-                source, entries in monitor.process(source: source, entries: entries)
+        // The log detector serves journal sources and `kind = "lines"` streams (a reload may add the latter).
+        let monitor = LogStreamMonitor(ledger: ledger, settings: configuration.logs, log: log, stateDirectory: setup.statePath)
+        pipeline.lineMonitor = monitor
+        let usesLogs = !configuration.journal.isEmpty || configuration.streams.values.contains { $0.kind == .lines }
+        logMonitor = usesLogs ? monitor : nil
+        journalFollower =
+            configuration.journal.isEmpty
+            ? nil
+            : try JournalFollower(sources: configuration.journal, checkpoints: try ledger.journalCursors()) {
+                source, entries in _ = monitor.process(source: source, entries: entries)
             }
-        }
         log.info(
             "stmd \(setup.version): inboxes \(setup.roots.joined(separator: ", ")); configuration: \(setup.configurationSource); "
                 + "state \(setup.statePath); models \(loaded.keys.sorted().joined(separator: ", ")); "

@@ -361,7 +361,7 @@ struct ConfigurationTests {
 
     // MARK: Errors
 
-    @Test func unknownKeysNameTheFullKeyAndSuggestTheClosest() {
+    @Test func unknownKeysNameTheFullKeyAndSuggestTheClosest() throws {
         let error = refusal("[streams.news]\nsetle_delay = \"2s\"\n")
         #expect(
             error
@@ -400,8 +400,11 @@ struct ConfigurationTests {
             refusal("[[alerts]]\nmatch = \"x\"") == .unknownKey(file: "stmd.toml", key: "alerts", suggestion: nil))
         // Keys that need quotes are shown with them.
         #expect(
-            refusal("[streams.\"my.folder\"]\nkind = \"lines\"")
-                == .unknownKey(file: "stmd.toml", key: "streams.\"my.folder\".kind", suggestion: nil))
+            refusal("[streams.\"my.folder\"]\nflavour = \"lines\"")
+                == .unknownKey(file: "stmd.toml", key: "streams.\"my.folder\".flavour", suggestion: nil))
+        // A stream's kind is documents or lines.
+        #expect(message("[streams.logs]\nkind = \"tables\"")?.contains("streams.logs.kind") == true)
+        #expect(try DaemonConfiguration.parse("[streams.logs]\nkind = \"lines\"").settings(forStream: "logs").kind == .lines)
     }
 
     @Test func wrongTypesNameTheKeyTheExpectationAndTheValue() {

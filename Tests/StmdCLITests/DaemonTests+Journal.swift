@@ -124,4 +124,43 @@ extension DaemonTests {
         let (stopped, _) = try await daemon.stop()
         #expect(stopped.exitedCleanly, "\(stopped)")
     }
+
+    /// `kind = "lines"`: log files dropped into a stream are judged line by line with the same detector; the
+    /// stream learns from the first files, and a later file's unusual line is listed in its `.stm.json`.
+    @Test func aLinesStreamJudgesEveryLineOfADroppedLogFile() async throws {
+        let world = try DaemonWorld(
+            "lines", streams: ["sshlogs"],
+            tables: """
+                [logs]
+                learning_lines = 400
+
+                [streams.sshlogs]
+                kind = "lines"
+                """)
+        let daemon = try world.start()
+        try #require(await daemon.waitUntilReady(streams: ["sshlogs"]), "\(daemon.log)")
+        var inputs = InputLedger()
+        let learning = try world.write((0..<400).map { Self.sshLine($0) }.joined(separator: "\n") + "\n", "sshlogs", "day1.log", into: &inputs)
+        #expect(await Self.waitForAnnotations([learning]).isEmpty, "\(daemon.log)")
+        let first = try #require(DaemonOutputs.annotation(of: learning))
+        #expect(first["schema"] as? String == "stmd.lines")
+        #expect(first["lines"] as? Int == 400 && first["learning_lines"] as? Int == 400)
+        #expect((first["anomalies"] as? [Any])?.isEmpty == true)
+
+        let anomaly = "kernel: Out of memory: Killed process 4242 (postgres)"
+        var lines = (400..<440).map { Self.sshLine($0) }
+        lines.insert(anomaly, at: 20)
+        let later = try world.write(lines.joined(separator: "\r\n") + "\r\n\r\n", "sshlogs", "day2.log", into: &inputs)
+        #expect(await Self.waitForAnnotations([later]).isEmpty, "\(daemon.log)")
+        let second = try #require(DaemonOutputs.annotation(of: later))
+        #expect(second["lines"] as? Int == 41 && second["learning_lines"] as? Int == 0)
+        let anomalies = try #require(second["anomalies"] as? [[String: Any]])
+        #expect(anomalies.count == 1, "\(anomalies)")
+        #expect(anomalies.first?["line"] as? Int == 21)
+        #expect(anomalies.first?["text"] as? String == anomaly)
+        #expect(anomalies.first?["reason"] as? String == "unknown_template")
+        #expect(daemon.log.contains("stream lines:sshlogs: a new kind of line"), "\(daemon.log)")
+        inputs.expectUnchanged()
+        try await Self.stopCleanly(daemon, world)
+    }
 }

@@ -20,7 +20,7 @@ struct ConfigurationParser {
         "reconcile_interval", "poll", "poll_interval", "ignore", "output", "output_root", "failed", "failed_directory",
         "retry", "retention", "memory", "defaults", "streams", "logs", "journal",
     ]
-    static let streamKeys = ["enabled", "tasks", "settle_delay", "maximum_wait", "max_file_size", "ignore"]
+    static let streamKeys = ["enabled", "tasks", "settle_delay", "maximum_wait", "max_file_size", "ignore", "kind"]
 
     init(file: String) {
         self.file = file
@@ -253,6 +253,13 @@ struct ConfigurationParser {
             resolved: (stream.settleDelay ?? globals.settleDelay, stream.maximumWait ?? globals.maximumWait), in: table)
         stream.maximumFileSize = size("max_file_size", in: &table)
         stream.ignore = patterns("ignore", in: &table) ?? stream.ignore
+        if let kind = string("kind", in: &table) {
+            if let value = StreamKind(rawValue: kind) {
+                stream.kind = value
+            } else {
+                invalid(table, "kind", table.table["kind"]!.tomlValue, "use \"documents\" or \"lines\" (log files judged line by line)")
+            }
+        }
         assert(table.knownKeys == Self.streamKeys, "streamKeys must list what streamOverride(_:) reads, in order")
         reportUnknownKeys(in: table)
         return stream

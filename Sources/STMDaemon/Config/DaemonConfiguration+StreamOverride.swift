@@ -14,10 +14,12 @@ extension DaemonConfiguration {
         public var maximumFileSize: Int?
         /// `ignore`: patterns added to the built-in and global ones (never replacing them).
         public var ignore: [String]
+        /// `kind`: `"documents"` (the default) or `"lines"`, a stream of log files judged line by line.
+        public var kind: StreamKind
 
         public init(
             enabled: Bool = true, tasks: [String: String]? = nil, settleDelay: Duration? = nil,
-            maximumWait: Duration? = nil, maximumFileSize: Int? = nil, ignore: [String] = []
+            maximumWait: Duration? = nil, maximumFileSize: Int? = nil, ignore: [String] = [], kind: StreamKind = .documents
         ) {
             self.enabled = enabled
             self.tasks = tasks
@@ -25,6 +27,13 @@ extension DaemonConfiguration {
             self.maximumWait = maximumWait
             self.maximumFileSize = maximumFileSize
             self.ignore = ignore
+            self.kind = kind
         }
     }
+}
+
+/// What a stream's files are: documents for the text tasks, or log files whose every line is judged by the log
+/// anomaly detector (the same one journal streams use; `[logs]` settings).
+public enum StreamKind: String, Sendable, Equatable {
+    case documents, lines
 }

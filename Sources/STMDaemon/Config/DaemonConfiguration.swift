@@ -94,7 +94,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
             maximumWait: override.maximumWait ?? maximumWait,
             maximumFileSize: override.maximumFileSize ?? maximumFileSize,
             queueCapacity: queueCapacity,
-            ignorePatterns: Self.builtInIgnorePatterns + ignore + override.ignore
+            ignorePatterns: Self.builtInIgnorePatterns + ignore + override.ignore,
+            kind: override.kind
         )
     }
 }

@@ -17,10 +17,12 @@ public struct StreamSettings: Sendable, Equatable {
     public var queueCapacity: Int
     /// Built-in, then global, then the stream's own patterns.
     public var ignorePatterns: [String]
+    /// Documents, or log files judged line by line.
+    public var kind: StreamKind
 
     public init(
         name: String, enabled: Bool, tasks: [String: String], settleDelay: Duration, maximumWait: Duration,
-        maximumFileSize: Int, queueCapacity: Int, ignorePatterns: [String]
+        maximumFileSize: Int, queueCapacity: Int, ignorePatterns: [String], kind: StreamKind = .documents
     ) {
         self.name = name
         self.enabled = enabled
@@ -30,6 +32,7 @@ public struct StreamSettings: Sendable, Equatable {
         self.maximumFileSize = maximumFileSize
         self.queueCapacity = queueCapacity
         self.ignorePatterns = ignorePatterns
+        self.kind = kind
     }
 
     /// Whether a file name (the last path component, as raw bytes: names need not be UTF-8) matches an ignore

@@ -36,13 +36,27 @@ public final class LogStreamMonitor: @unchecked Sendable {
     /// Lines judged and anomalies found since start.
     public var totals: (lines: Int, anomalies: Int) { lock.withLock { counts } }
 
-    /// One batch from `source`, in journal order: judge, commit, then alert.
-    public func process(source: String, entries: [JournalEntry]) {
-        guard let last = entries.last else { return }
+    /// What the detector said about one line (for `kind = "lines"` outputs).
+    public struct JudgedLine: Sendable {
+        public var templateId: Int
+        public var template: String
+        public var anomalous: Bool
+        /// `unknown_template`, `unexpected`, `expected` or `learning`.
+        public var reason: String
+        /// The templates the model expected instead, most likely first (anomalies only).
+        public var expected: [(id: Int, template: String)]
+    }
+
+    /// One batch from `source`, in journal order: judge, commit, then alert. Returns the verdicts, or nil when
+    /// the batch's state could not be stored (it is then judged again later).
+    @discardableResult
+    public func process(source: String, entries: [JournalEntry]) -> [JudgedLine]? {
+        guard let last = entries.last else { return [] }
         lock.lock()
         defer { lock.unlock() }
         var touched: [String: StreamState] = [:]
         var alerts: [Alert] = []
+        var judged: [JudgedLine] = []
         for entry in entries {
             var state: StreamState
             if let existing = touched[entry.stream] ?? streams[entry.stream] {
@@ -66,10 +80,16 @@ public final class LogStreamMonitor: @unchecked Sendable {
             }
             let verdict = state.detector.observe(match.templateId)
             state.lines += 1
+            var line = JudgedLine(
+                templateId: verdict.templateId, template: state.miner.template(id: verdict.templateId)?.text ?? "(unknown)",
+                anomalous: verdict.isAnomalous, reason: Self.reasonName(verdict.reason), expected: [])
             if verdict.isAnomalous {
                 state.anomalies += 1
-                alerts.append(Alert(entry: entry, verdict: verdict, miner: state.miner))
+                let alert = Alert(entry: entry, verdict: verdict, miner: state.miner)
+                line.expected = alert.predicted
+                alerts.append(alert)
             }
+            judged.append(line)
             touched[entry.stream] = state
         }
         do {
@@ -88,7 +108,7 @@ public final class LogStreamMonitor: @unchecked Sendable {
         } catch {
             // Not committed: the entries are judged again after a restart; keep the in-memory state as it was.
             log.error("journal source \(source): the batch's state could not be stored (\(error)); it will be read again")
-            return
+            return nil
         }
         for (stream, state) in touched { streams[stream] = state }
         counts.lines += entries.count
@@ -102,6 +122,16 @@ public final class LogStreamMonitor: @unchecked Sendable {
             case .suppress:
                 continue
             }
+        }
+        return judged
+    }
+
+    static func reasonName(_ reason: LogVerdict.Reason) -> String {
+        switch reason {
+        case .expected: "expected"
+        case .learning: "learning"
+        case .unexpected: "unexpected"
+        case .unknownTemplate: "unknown_template"
         }
     }
 
@@ -194,7 +224,7 @@ public final class LogStreamMonitor: @unchecked Sendable {
                 "time": Double(alert.entry.realtimeMicroseconds) / 1e6, "stream": alert.entry.stream,
                 "cursor": alert.entry.cursor, "message": alert.entry.message, "template_id": alert.verdict.templateId,
                 "template": alert.template,
-                "reason": alert.verdict.reason == .unknownTemplate ? "unknown_template" : "unexpected",
+                "reason": Self.reasonName(alert.verdict.reason),
                 "predicted": alert.predicted.map { ["id": $0.id, "template": $0.template] as [String: Any] },
             ])
     }

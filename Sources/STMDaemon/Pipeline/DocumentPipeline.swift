@@ -22,6 +22,8 @@ public final class DocumentPipeline: @unchecked Sendable {
         let hangingNames: [String]
     #endif
     let counters: PipelineCounters
+    /// The log detector of `kind = "lines"` streams (set by the daemon when a stream has that kind).
+    public var lineMonitor: LogStreamMonitor?
     /// The group commit (nil: every output is committed on its own, as tests of single documents want).
     private(set) var committer: OutputCommitter?
     /// Stream memory (nil: off). Set before the workers start.
@@ -172,6 +174,10 @@ public final class DocumentPipeline: @unchecked Sendable {
             }
         } catch {
             log.error("ledger lookup for \(display): \(error)")
+        }
+        if settings.kind == .lines {
+            guard let lineMonitor else { return .finished(.failed(reason: "no log monitor")) }
+            return .finished(processLines(item, contents: contents, hash: hash, hint: hint, monitor: lineMonitor))
         }
         do {
             let annotator = try self.annotator(for: settings.tasks, state: state)
