@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 import Logging
+import STMMemory
 import STMTasks
 
 /// The daemon's side of the service manager: readiness, status, watchdog, reload.
@@ -108,6 +109,21 @@ extension Daemon {
         return loaded
     }
 
+    /// `[memory] context_head`: the head, checked against the topic task's model (its base), with that model's
+    /// labels; nil when none is configured.
+    static func loadContextHead(
+        _ configuration: DaemonConfiguration, models: [String: TaskModel], locator: ModelLocator
+    ) throws -> (model: any StreamContextModel, labels: [String])? {
+        guard let name = configuration.memory.contextHead else { return nil }
+        let head = try ContextHead(directory: try locator.locate(name))
+        let topicTask = configuration.memory.settings.topicTask
+        guard let baseName = configuration.tasks[topicTask], case .classifier(let base)? = models[baseName] else {
+            throw StartupError.contextHeadWithoutBase(head: name, task: topicTask)
+        }
+        try head.checkBase(base)
+        return (head, base.labels)
+    }
+
     /// The settings a running daemon cannot change: the watcher, the queue and the worker pool are built with them.
     static func restartOnlyChanges(from old: DaemonConfiguration, to new: DaemonConfiguration) -> [String] {
         var changed: [String] = []
@@ -121,6 +137,7 @@ extension Daemon {
         if old.stateDirectory != new.stateDirectory { changed.append("state_directory") }
         if old.journal != new.journal { changed.append("journal") }
         if old.logs != new.logs { changed.append("logs") }
+        if old.memory != new.memory { changed.append("memory") }
         return changed
     }
 
@@ -154,9 +171,12 @@ enum ReloadError: Error, CustomStringConvertible {
 /// A start-up failure outside the configuration, models and ledger.
 public enum StartupError: Error, CustomStringConvertible {
     case notWritable(path: String, errno: Int32)
+    case contextHeadWithoutBase(head: String, task: String)
 
     public var description: String {
         switch self {
+        case .contextHeadWithoutBase(let head, let task):
+            return "[memory] context_head = \"\(head)\" needs the \(task) task (its topic_task) to run a classifier in [defaults] tasks"
         case .notWritable(let path, let code) where code == EROFS:
             return "\(path) is read-only for stmd, so no output can be written there. Under systemd's ProtectSystem=strict "
                 + "every path not listed in ReadWritePaths= is read-only: add it (systemctl edit stmd → [Service] "

@@ -118,7 +118,9 @@ public final class Daemon: @unchecked Sendable {
             configuration: configuration, ledger: ledger, writer: writer, log: log, version: setup.version,
             models: loaded, counters: counters)
         if configuration.memory.enabled {
-            pipeline.memory = StreamMemoryEngine(ledger: ledger, configuration: configuration.memory)
+            pipeline.memory = StreamMemoryEngine(
+                ledger: ledger, configuration: configuration.memory,
+                contextHead: try Self.loadContextHead(configuration, models: loaded, locator: setup.modelLocator))
         }
         // The log detector serves journal sources and `kind = "lines"` streams (a reload may add the latter).
         let monitor = LogStreamMonitor(ledger: ledger, settings: configuration.logs, log: log, stateDirectory: setup.statePath)

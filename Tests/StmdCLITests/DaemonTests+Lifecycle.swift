@@ -279,4 +279,44 @@ extension DaemonTests {
         #expect(DaemonOutputs.temporaryFiles(under: world.inbox).isEmpty)
         print("demo: \(samples.count) samples in \(streams.sorted()) annotated")
     }
+
+    /// `[memory] context_head` with the shipped `topic-news-context`: every annotation's memory section carries the
+    /// head's answer read in the stream's context, over the topic model's labels; the head's stream state grows.
+    @Test func theShippedContextHeadAnswersInTheStreamsContext() async throws {
+        let world = try DaemonWorld("context-head", streams: ["news"])
+        try RawFS.write(
+            "[memory]\ncontext_head = \"topic-news-context\"\n\n[defaults]\ntasks = { topic = \"topic-news\" }\n",
+            to: world.configPath)
+        let daemon = try DaemonProcess(
+            ["run", "--inbox", world.inbox, "--state", world.state, "--config", world.configPath], in: world.base, faults: nil,
+            user: .current)
+        try #require(await daemon.waitUntilReady(streams: ["news"]), "\(daemon.log)")
+        var inputs = InputLedger()
+        let texts = [
+            "Shares rallied after the central bank held interest rates steady.",
+            "Oil prices fell as stockpiles rose and investors sold energy stocks.",
+            "The company reported record quarterly profit and raised its dividend.",
+        ]
+        var paths: [[UInt8]] = []
+        for (index, text) in texts.enumerated() {
+            let path = try world.write(text + "\n", "news", "d\(index).txt", into: &inputs)
+            #expect(await Self.waitForAnnotations([path]).isEmpty, "\(daemon.log)")
+            paths.append(path)
+        }
+        let labels: Set<String> = ["World", "Sports", "Business", "Sci/Tech"]
+        var sizes: [Int] = []
+        for path in paths {
+            let annotation = try #require(DaemonOutputs.annotation(of: path))
+            let memory = try #require(annotation["memory"] as? [String: Any], "\(annotation)")
+            let context = try #require(memory["context"] as? [String: Any], "no context answer: \(memory)")
+            let scores = try #require(context["scores"] as? [String: Double])
+            #expect(Set(scores.keys) == labels)
+            #expect(abs(scores.values.reduce(0, +) - 1) < 1e-3)
+            #expect(labels.contains(context["label"] as? String ?? ""))
+            sizes.append((memory["state"] as? [String: Any])?["size"] as? Int ?? 0)
+        }
+        #expect(sizes.allSatisfy { $0 > 0 }, "the head keeps a stream state: \(sizes)")
+        inputs.expectUnchanged()
+        try await Self.stopCleanly(daemon, world)
+    }
 }

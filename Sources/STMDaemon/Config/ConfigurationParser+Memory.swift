@@ -57,6 +57,7 @@ extension ConfigurationParser {
             }
         }
         memory.maximumStreams = integer("max_streams", in: &table, minimum: 1) ?? memory.maximumStreams
+        memory.contextHead = string("context_head", in: &table)
         reportUnknownKeys(in: table)
         return memory
     }

@@ -10,11 +10,17 @@ extension DaemonConfiguration {
         public var settings: MemorySettings
         /// `max_streams`: stream memories held in RAM; the least recently used beyond it wait in the database.
         public var maximumStreams: Int
+        /// `context_head`: a context head bundle (`stmd train context`, e.g. `topic-news-context`) whose base model
+        /// is the topic task's: the stream's answer read in its context goes into `memory.context`.
+        public var contextHead: String?
 
-        public init(enabled: Bool = true, settings: MemorySettings = MemorySettings(), maximumStreams: Int = 256) {
+        public init(
+            enabled: Bool = true, settings: MemorySettings = MemorySettings(), maximumStreams: Int = 256, contextHead: String? = nil
+        ) {
             self.enabled = enabled
             self.settings = settings
             self.maximumStreams = maximumStreams
+            self.contextHead = contextHead
         }
     }
 }
