@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Glibc
 import Logging
+import STMLogs
 
 /// Everything `stmd run` decided before the daemon starts.
 public struct DaemonSetup: Sendable {
@@ -123,7 +124,12 @@ public final class Daemon: @unchecked Sendable {
                 contextHead: try Self.loadContextHead(configuration, models: loaded, locator: setup.modelLocator))
         }
         // The log detector serves journal sources and `kind = "lines"` streams (a reload may add the latter).
-        let monitor = LogStreamMonitor(ledger: ledger, settings: configuration.logs, log: log, stateDirectory: setup.statePath)
+        let startingModel = try configuration.logs.model.map { name in
+            try LogModelBundle(directory: try setup.modelLocator.locate(name))
+        }
+        let monitor = LogStreamMonitor(
+            ledger: ledger, settings: configuration.logs, log: log, stateDirectory: setup.statePath,
+            startingModel: startingModel)
         pipeline.lineMonitor = monitor
         let usesLogs = !configuration.journal.isEmpty || configuration.streams.values.contains { $0.kind == .lines }
         logMonitor = usesLogs ? monitor : nil

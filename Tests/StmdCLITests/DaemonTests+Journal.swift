@@ -163,4 +163,48 @@ extension DaemonTests {
         inputs.expectUnchanged()
         try await Self.stopCleanly(daemon, world)
     }
+
+    /// `[logs] model`: a model trained offline (`stmd train logs --data`) is every new stream's starting point, so
+    /// a stream with no learning period judges its first lines at once: normal lines pass, a new kind is flagged.
+    @Test(.enabled(if: JournalFiles.tool != nil, "systemd-journal-remote is not installed"))
+    func aTrainedLogModelIsANewStreamsStartingPoint() async throws {
+        let world = try DaemonWorld("journal-model", streams: ["news"])
+        let training = world.outside + "/sshd.log"
+        try RawFS.write((0..<800).map { Self.sshLine($0) }.joined(separator: "\n") + "\n", to: training)
+        let model = world.outside + "/sshd-model"
+        let trained = try await DaemonProcess.runStmd(
+            ["train", "logs", "--data", training, "--out", model, "--epochs", "5"], in: world.base)
+        try #require(trained.exitedCleanly, "\(trained)")
+
+        let journal = try TemporaryDirectory(prefix: "stmd-journal")
+        let file = journal.path + "/system.journal"
+        try JournalFiles.append(to: file, (0..<100).map { .init(message: Self.sshLine($0), identifier: "sshd", index: $0) })
+        try RawFS.write(
+            """
+            [logs]
+            learning_lines = 0
+            model = "\(model)"
+
+            [[journal]]
+            name = "ssh"
+            directory = "\(journal.path)"
+            stream_field = "SYSLOG_IDENTIFIER"
+            start = "head"
+
+            [defaults]
+            tasks = { topic = "\(world.fixture.modelName)" }
+            """, to: world.configPath)
+        let listener = try NotifyListener(directory: world.base)
+        let daemon = try world.start(environment: ["NOTIFY_SOCKET": listener.path])
+        let judged = await listener.first(timeout: 60) { $0["STATUS"]?.contains("100 log lines") == true }
+        try #require(judged != nil, "\(listener.messages.suffix(3))\n\(daemon.log)")
+        #expect(judged?.message.fields["STATUS"]?.contains("100 log lines, 0 unusual") == true, "\(judged!.message)")
+        #expect(daemon.log.contains("log stream sshd: starting from the trained model"), "\(daemon.log)")
+        try JournalFiles.append(
+            to: file, [JournalFiles.Entry(message: "kernel: Out of memory: Killed process 77 (java)", identifier: "sshd", index: 100)])
+        let flagged = await listener.first(timeout: 30) { $0["STATUS"]?.contains("101 log lines") == true }
+        #expect(flagged?.message.fields["STATUS"]?.contains("101 log lines, 1 unusual") == true, "\(listener.messages.suffix(3))")
+        let (stopped, _) = try await daemon.stop()
+        #expect(stopped.exitedCleanly, "\(stopped)")
+    }
 }

@@ -115,6 +115,7 @@ extension ConfigurationParser {
         if let lines = integer("learning_lines", in: &table, minimum: 0) { logs.detector.learningLines = lines }
         if let alerts = integer("alerts_per_minute", in: &table, minimum: 1) { logs.alertsPerMinute = alerts }
         if let time = duration("learning_time", in: &table) { logs.learningTime = Self.seconds(time) }
+        logs.model = string("model", in: &table)
         if let reason = logs.detector.validationError {
             problems.append(.invalidValue(file: file, key: table.dottedName, value: "[logs]", reason: reason))
         }

@@ -12,14 +12,18 @@ extension DaemonConfiguration {
         /// `learning_time`: a stream's learning period also ends once its entries span this long (journal time,
         /// seconds), whichever of the two limits comes first; nil: lines only.
         public var learningTime: Double?
+        /// `model`: a log model bundle (`stmd train logs`, a name or a folder) every new stream starts from — its
+        /// templates and weights — instead of an untrained detector; the learning period still applies.
+        public var model: String?
 
         public init(
             detector: LogDetectorSettings = LogDetectorSettings(learningLines: 2000, updateInterval: 250),
-            alertsPerMinute: Int = 20, learningTime: Double? = nil
+            alertsPerMinute: Int = 20, learningTime: Double? = nil, model: String? = nil
         ) {
             self.detector = detector
             self.alertsPerMinute = alertsPerMinute
             self.learningTime = learningTime
+            self.model = model
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import STMLogs
+public import STMLogs
 
 /// Judges followed journal entries: per stream (a unit, by default), Drain templates and a DeepLog detector that
 /// learns the stream's first lines online and then flags lines whose template it did not expect. Each batch's
@@ -25,7 +25,14 @@ public final class LogStreamMonitor: @unchecked Sendable {
     private var limiter: AlertLimiter
     private var counts = (lines: 0, anomalies: 0)
 
-    public init(ledger: Ledger, settings: DaemonConfiguration.LogMonitorConfiguration, log: DaemonLog, stateDirectory: String) {
+    /// The trained model new streams start from (`[logs] model`), or nil: they start untrained.
+    private let startingModel: LogModelBundle?
+
+    public init(
+        ledger: Ledger, settings: DaemonConfiguration.LogMonitorConfiguration, log: DaemonLog, stateDirectory: String,
+        startingModel: LogModelBundle? = nil
+    ) {
+        self.startingModel = startingModel
         self.ledger = ledger
         self.settings = settings
         self.log = log
@@ -184,6 +191,12 @@ public final class LogStreamMonitor: @unchecked Sendable {
             } catch {
                 log.warning("log stream \(stream): its stored state cannot be read (\(error)); it starts learning again")
             }
+        }
+        if let startingModel, let start = try? MonitoredLogStream(bundle: startingModel, settings: settings.detector) {
+            log.info(
+                "log stream \(stream): starting from the trained model \(settings.model ?? "")"
+                    + (settings.detector.learningLines > 0 ? ", learning from its first \(settings.detector.learningLines) lines" : ""))
+            return StreamState(miner: start.miner, detector: start.detector, lines: 0, anomalies: 0, startedMicroseconds: 0)
         }
         log.info("log stream \(stream): learning its first \(settings.detector.learningLines) lines")
         return StreamState(
