@@ -14,7 +14,7 @@ Three measurements, each a fresh daemon on a fresh inbox and state folder with t
   annotated, RSS (VmRSS) is read, the other 50,000 are renamed in, and RSS is read again once they are done.
   Target: RSS grows by less than 5 % between the two readings.
 * speed — 10,000 documents over 10 streams with memory on and with `[memory] enabled = false`, alternating,
-  3 runs each. Per-document processing time = (last output's mtime - first output's mtime) / (n - 1) at
+  --pairs runs each (3). Per-document processing time = (last output's mtime - first output's mtime) / (n - 1) at
   the daemon's full rate. Target: memory adds <= 10 %.
 
 Documents are AG News snippets ($STMD_DATA or ../shared/data, topic/ag_news/train.tsv), each made unique by a
@@ -189,11 +189,13 @@ def speed_run(args, texts, memory, index):
 
 def speed(args, texts):
     on, off = [], []
-    for index in range(3):
+    for index in range(args.pairs):
         off.append(speed_run(args, texts, False, index))
         on.append(speed_run(args, texts, True, index))
     median_on, median_off = statistics.median(on), statistics.median(off)
+    ratios = [a / b for a, b in zip(on, off)]
     return {
+        "pair_ratios": [round(r, 3) for r in ratios], "median_pair_ratio": round(statistics.median(ratios), 3),
         "documents": 10_000, "streams": 10, "ms_per_document_memory_on": [round(x, 4) for x in on],
         "ms_per_document_memory_off": [round(x, 4) for x in off], "median_on": round(median_on, 4),
         "median_off": round(median_off, 4), "added_percent": round((median_on - median_off) / median_off * 100, 2),
@@ -205,6 +207,7 @@ def main():
     parser.add_argument("--stmd", default=os.path.join(ROOT, ".build", "release", "stmd"))
     parser.add_argument("--work", default=os.path.join(ROOT, ".build", "bench-memory"))
     parser.add_argument("--only", default="bounded,growth,speed")
+    parser.add_argument("--pairs", type=int, default=3, help="speed: memory off/on runs, alternated")
     parser.add_argument(
         "--growth-without-memory", action="store_true",
         help="run the growth part with [memory] enabled = false (to see what the rest of the daemon adds)")
