@@ -1,5 +1,5 @@
 public import STMTasks
-public import STMWatcher
+import STMWatcher
 import Dispatch
 import Foundation
 import Glibc
