@@ -27,7 +27,10 @@ extension InboxWatcherTests {
 
     @Test func slowWriterIsTakenOnceAfterClose() async throws {
         let inbox = try Inbox()
-        let (watcher, events) = try await startWatching(inbox, settings: .testing())
+        // The maximum wait must not end the wait first, even when a loaded machine stretches the writer's pauses.
+        var settings = WatchSettings.testing()
+        settings.maximumWait = .seconds(120)
+        let (watcher, events) = try await startWatching(inbox, settings: settings)
         defer { watcher.stop() }
 
         // Five pieces 250 ms apart: each pause is longer than the 150 ms settle delay.
