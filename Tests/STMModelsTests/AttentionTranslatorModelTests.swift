@@ -63,10 +63,19 @@ struct AttentionTranslatorModelTests {
         }
     }
 
-    static func trainReversal(steps: Int) -> (AttentionTranslatorModel, AttentionTranslatorModel.Parameters) {
-        let model = AttentionTranslatorModel(vocabularySize: 12, embeddingSize: 16, encoderHiddenSize: 24, decoderHiddenSize: 32)
+    /// `unusedTokens` extra ids that never occur (as in a subword vocabulary larger than the toy data); the
+    /// output biases start at the data's unigram distribution, without which the tied model does not learn then.
+    static func trainReversal(steps: Int, unusedTokens: Int = 0) -> (AttentionTranslatorModel, AttentionTranslatorModel.Parameters) {
+        let model = AttentionTranslatorModel(
+            vocabularySize: 12 + unusedTokens, embeddingSize: 16, encoderHiddenSize: 24, decoderHiddenSize: 32)
         var generator = SplitMix64(seed: 1)
-        let parameters = model.makeParameters(using: &generator)
+        var parameters = model.makeParameters(using: &generator)
+        var counts = [Float](repeating: 0, count: 12 + unusedTokens)
+        for (_, target) in reversalPairs(count: 512, seed: 8) {
+            for id in target { counts[id] += 1 }
+            counts[2] += 1
+        }
+        parameters.outputBias = AttentionTranslatorModel.unigramBias(counts: counts)
         var trainer = Trainer(parameters: parameters, optimizer: AdamOptimizer(for: parameters, learningRate: 1e-2), seed: 4)
         let data = reversalPairs(count: 512, seed: 8)
         while trainer.step < steps {
@@ -83,8 +92,8 @@ struct AttentionTranslatorModelTests {
         return (model, trainer.parameters)
     }
 
-    @Test func learnsToReverseAToySequence() {
-        let (model, parameters) = Self.trainReversal(steps: 400)
+    @Test(arguments: [0, 300]) func learnsToReverseAToySequence(_ unusedTokens: Int) {
+        let (model, parameters) = Self.trainReversal(steps: 400, unusedTokens: unusedTokens)
         let held = Self.reversalPairs(count: 50, seed: 99)
         for width in [1, 4] {
             let correct = held.filter { source, target in

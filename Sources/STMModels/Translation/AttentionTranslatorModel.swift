@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 public import STMTensor
 
 /// An attention sequence-to-sequence translator (Bahdanau et al. 2015 encoder, Luong et al. 2015 decoder):
@@ -65,6 +68,16 @@ public struct AttentionTranslatorModel: Sendable {
             bridge: bridge.makeParameters(using: &generator), decoder: decoder.makeParameters(using: &generator),
             attention: attention.makeParameters(using: &generator), combine: combine.makeParameters(using: &generator),
             outputBias: .zeros([vocabularySize]))
+    }
+
+    /// Output biases at the log of each token's smoothed share of the training targets (`</s>` included), so
+    /// the first logits already match the unigram distribution. With the output tied to the embedding table
+    /// this matters: from a flat start, every step pushes all frequent tokens' rows toward the same decoder
+    /// output to raise their share against the rare ones, the input rows collapse onto one direction, and the
+    /// model never learns to read the source (measured on the toy task: loss stuck at the uniform level).
+    public static func unigramBias(counts: [Float]) -> Tensor {
+        let total = counts.reduce(0, +) + Float(counts.count) * 0.01
+        return Tensor(counts.map { logf(($0 + 0.01) / total) })
     }
 
     /// Time-major ids `[T·B]` (row `t·B + b`), padded with 0, and the lengths.

@@ -105,7 +105,13 @@ public struct TranslatorTraining {
         log("training pairs: \(pairs.count) of \(sources.count); validation: \(validation.count)")
         let model = configuration.makeModel(vocabularySize: subwords.count)
         var generator = SplitMix64(seed: options.seed)
-        let initial = model.makeParameters(using: &generator)
+        var initial = model.makeParameters(using: &generator)
+        var counts = [Float](repeating: 0, count: subwords.count)
+        for (_, target) in pairs {
+            for id in target { counts[id] += 1 }
+            counts[BytePairEncoding.endID] += 1
+        }
+        initial.outputBias = AttentionTranslatorModel.unigramBias(counts: counts)
         var trainer = Trainer(
             parameters: initial, optimizer: AdamOptimizer(for: initial, learningRate: options.learningRate), seed: options.seed)
         var best = initial
