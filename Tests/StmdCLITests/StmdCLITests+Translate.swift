@@ -60,6 +60,9 @@ struct StmdTranslateCLITests {
         let bleu = try #require(report["bleu"] as? Double)
         #expect(bleu > 80, "a word-for-word toy pair should be learned in 8 epochs: BLEU \(bleu)")
 
+        let listing = try await Stmd.run(["models", "--models", path], in: path)
+        #expect(listing.stdout.contains("model  v1  translate") && listing.stdout.contains("en → de"), "\(listing)")
+
         // translate: one output line per input line, blank for blank, two sentences on one line stay on one line.
         let input = "the dog runs.\n\na small cat sits.\nthe man runs. The red dog sits!\n\n"
         let translated = try await Stmd.run(["translate", "--model", "model", "-"], in: path, input: Data(input.utf8))
