@@ -24,6 +24,8 @@ public struct TranslatorTraining {
         /// Validation BLEU (greedy) is measured on this many validation lines after each epoch (loss on all).
         public var validationBLEULines = 300
         public var patience = 4
+        /// The learning rate is multiplied by this after an epoch without a better validation BLEU (1: never).
+        public var plateauDecay: Float = 0.5
         public init() {}
     }
 
@@ -169,6 +171,8 @@ public struct TranslatorTraining {
                 best = trainer.parameters
             } else {
                 state.epochsWithoutImprovement += 1
+                trainer.optimizer.learningRate *= options.plateauDecay
+                log("no better validation BLEU: learning rate now \(trainer.optimizer.learningRate)")
             }
             try save()
         }

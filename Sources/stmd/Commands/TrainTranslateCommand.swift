@@ -39,6 +39,8 @@ struct TrainTranslateCommand: ParsableCommand {
     @Option(name: .customLong("checkpoint-every")) var checkpointEvery: Int = 200
     @Option(name: .customLong("bleu-lines"), help: "Validation lines decoded for the per-epoch BLEU.") var bleuLines: Int = 300
     @Option var patience: Int = 4
+    @Option(name: .customLong("plateau-decay"), help: "Learning-rate factor after an epoch without a better validation BLEU.")
+    var plateauDecay: Float = 0.5
     @Option var seed: UInt64 = 1
     @Option(help: "Stored weight type: bf16, f16 or f32.") var dtype: String = "f16"
 
@@ -47,6 +49,7 @@ struct TrainTranslateCommand: ParsableCommand {
         if embeddingSize < 1 || encoderHidden < 1 || decoderHidden < 1 { throw ValidationError("sizes must be at least 1") }
         if epochs < 1 || batchSize < 1 || checkpointEvery < 1 { throw ValidationError("--epochs, --batch-size and --checkpoint-every must be at least 1") }
         if !(0..<1).contains(dropout) { throw ValidationError("--dropout must be in [0, 1)") }
+        if !(plateauDecay > 0 && plateauDecay <= 1) { throw ValidationError("--plateau-decay must be in (0, 1]") }
     }
 
     func run() throws {
@@ -71,6 +74,7 @@ struct TrainTranslateCommand: ParsableCommand {
         options.checkpointEvery = checkpointEvery
         options.validationBLEULines = bleuLines
         options.patience = patience
+        options.plateauDecay = plateauDecay
         printError("threads: \(threads)")
         let result: TranslatorTraining.Result
         do {
