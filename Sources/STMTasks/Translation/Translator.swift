@@ -43,18 +43,18 @@ public struct Translator: Sendable {
 
     /// One line: empty (or blank) gives empty; otherwise each sentence is translated on its own and the
     /// translations are joined with single spaces. The result never contains a line break.
-    public func translate(line: String, beamWidth: Int? = nil) -> String {
+    public func translate(line: String, beamWidth: Int? = nil, lengthPenalty: Float? = nil) -> String {
         let sentences = splitter.sentences(in: line).map(\.text).filter { !$0.allSatisfy(\.isWhitespace) }
-        return sentences.map { translate(sentence: $0, beamWidth: beamWidth) }.filter { !$0.isEmpty }.joined(separator: " ")
+        return sentences.map { translate(sentence: $0, beamWidth: beamWidth, lengthPenalty: lengthPenalty) }.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// One sentence, cut to `maximumSourceTokens` subword tokens.
-    public func translate(sentence: String, beamWidth: Int? = nil) -> String {
+    public func translate(sentence: String, beamWidth: Int? = nil, lengthPenalty: Float? = nil) -> String {
         let ids = Array(subwords.encode(sentence).prefix(configuration.maximumSourceTokens))
         guard !ids.isEmpty else { return "" }
         let output = model.translate(
             ids, startID: BytePairEncoding.startID, endID: BytePairEncoding.endID, parameters: parameters,
-            beamWidth: beamWidth ?? configuration.beamWidth, lengthPenalty: configuration.lengthPenalty)
+            beamWidth: beamWidth ?? configuration.beamWidth, lengthPenalty: lengthPenalty ?? configuration.lengthPenalty)
         return subwords.decode(output).filter { $0 != "\n" && $0 != "\r" }
     }
 }

@@ -24,6 +24,9 @@ struct EvalTranslateCommand: ParsableCommand {
     @Option(help: "Beam width (1: greedy; default: the model's).")
     var beam: Int?
 
+    @Option(name: .customLong("length-penalty"), help: "GNMT length-penalty exponent α (default: the model's).")
+    var lengthPenalty: Float?
+
     @Option(help: "Write the translations here as well.")
     var output: String?
 
@@ -40,7 +43,7 @@ struct EvalTranslateCommand: ParsableCommand {
         let start = Date()
         var hypotheses: [String] = []
         for (index, line) in sources.enumerated() {
-            hypotheses.append(translator.translate(line: line, beamWidth: beam))
+            hypotheses.append(translator.translate(line: line, beamWidth: beam, lengthPenalty: lengthPenalty))
             if (index + 1) % 200 == 0 { printError("\(index + 1)/\(sources.count) lines") }
         }
         let seconds = Date().timeIntervalSince(start)
@@ -52,7 +55,8 @@ struct EvalTranslateCommand: ParsableCommand {
             let object: [String: Any] = [
                 "model": translator.name, "lines": sources.count, "bleu": bleu.score, "precisions": bleu.precisions,
                 "brevityPenalty": bleu.brevityPenalty, "hypothesisLength": bleu.hypothesisLength,
-                "referenceLength": bleu.referenceLength, "beam": beam ?? translator.configuration.beamWidth, "seconds": seconds,
+                "referenceLength": bleu.referenceLength, "beam": beam ?? translator.configuration.beamWidth,
+                "lengthPenalty": lengthPenalty ?? translator.configuration.lengthPenalty, "seconds": seconds,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))

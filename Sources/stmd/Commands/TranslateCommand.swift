@@ -21,6 +21,9 @@ struct TranslateCommand: ParsableCommand {
     @Option(help: "Beam width (1: greedy; default: the model's).")
     var beam: Int?
 
+    @Option(name: .customLong("length-penalty"), help: "GNMT length-penalty exponent α (default: the model's).")
+    var lengthPenalty: Float?
+
     @Argument(help: ArgumentHelp("The text file (- or nothing: standard input).", valueName: "file"))
     var file: String = "-"
 
@@ -33,7 +36,7 @@ struct TranslateCommand: ParsableCommand {
         let lines = try readTextLines(file)
         let translator = try loadTranslator(model, search: search)
         printError("\(translator.name): \(lines.count) lines")
-        for line in lines { print(translator.translate(line: line, beamWidth: beam)) }
+        for line in lines { print(translator.translate(line: line, beamWidth: beam, lengthPenalty: lengthPenalty)) }
     }
 }
 
