@@ -8,7 +8,7 @@ SWIFT ?= swift
 # files from export-format fixtures.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync libsystemd-dev systemd systemd-journal-remote
 
-.PHONY: all deps build release test demo bench bench-daemon bench-memory bench-logs eval-logs model-logs-hdfs bench-summary model-summary-news clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon bench-memory bench-logs eval-logs model-logs-hdfs bench-summary model-summary-news model-translate-en-de eval-translate-en-de clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -182,6 +182,22 @@ bench-summary: release
 	$(VENV)/bin/python -c "import rouge_score, sumy" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/summary/requirements.txt
 	.build/release/stmd eval summarize --model summary-news --data $(SUMMARY_DATA) --split validation
 	$(VENV)/bin/python Benchmarks/summary/peer.py --stmd .build/release/stmd --model summary-news --data $(SUMMARY_DATA)
+
+## Translation (issue 9): Multi30k task 1, train → train.*, validation → val.* (the official test split is withheld).
+MT_DATA ?= $(or $(STMD_DATA),../shared/data)/mt/multi30k
+TRANSLATE_RUN ?= .build/translate-en-de
+
+## model-translate-en-de: train (or, with RESUME=--resume, continue) the en→de translator on one thread in the
+## background-friendly way; checkpoints in $(TRANSLATE_RUN)/checkpoint, the bundle in $(TRANSLATE_RUN)/model.
+model-translate-en-de: release
+	STMD_THREADS=1 .build/release/stmd train translate --source $(MT_DATA)/train.en --target $(MT_DATA)/train.de \
+	  --valid-source $(MT_DATA)/val.en --valid-target $(MT_DATA)/val.de --out $(TRANSLATE_RUN)/model \
+	  --checkpoint $(TRANSLATE_RUN)/checkpoint --name translate-en-de --source-language en --target-language de \
+	  --checkpoint-every 100 --epochs 30 $(RESUME)
+
+## eval-translate-en-de: corpus BLEU (sacrebleu default) of the trained bundle on the validation split, beam 5.
+eval-translate-en-de: release
+	.build/release/stmd eval translate --model $(TRANSLATE_RUN)/model --source $(MT_DATA)/val.en --target $(MT_DATA)/val.de
 
 ## bench-memory: stream memory on the real daemon — RSS and database size for 10,000 documents over 1,000
 ## streams, RSS growth from 50,000 to 100,000 documents, and the time the memory step adds; about 15 minutes.

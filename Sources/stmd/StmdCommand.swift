@@ -12,7 +12,7 @@ struct StmdCommand: AsyncParsableCommand {
         commandName: "stmd",
         abstract: "Turns folders into intelligent inboxes with small recurrent networks.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, StatusCommand.self, RetryCommand.self, LogsCommand.self, MemoryCommand.self, AnnotateCommand.self, SummarizeCommand.self, TrainCommand.self, EvalCommand.self, ModelsCommand.self, DemoCommand.self]
+        subcommands: [RunCommand.self, StatusCommand.self, RetryCommand.self, LogsCommand.self, MemoryCommand.self, AnnotateCommand.self, SummarizeCommand.self, TranslateCommand.self, TrainCommand.self, EvalCommand.self, ModelsCommand.self, DemoCommand.self]
     )
 }
 

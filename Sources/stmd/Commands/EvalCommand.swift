@@ -5,7 +5,7 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Score a model on labelled data.",
-        subcommands: [EvalClassifyCommand.self, EvalSummarizeCommand.self, EvalLogsCommand.self, EvalTemplatesCommand.self, EvalStreamsCommand.self],
+        subcommands: [EvalClassifyCommand.self, EvalSummarizeCommand.self, EvalTranslateCommand.self, EvalLogsCommand.self, EvalTemplatesCommand.self, EvalStreamsCommand.self],
         defaultSubcommand: EvalClassifyCommand.self
     )
 }

@@ -27,6 +27,10 @@ struct ModelsCommand: ParsableCommand {
                 try listSummarizer(name: name, directory: directory)
                 continue
             }
+            if SummarizerBundle.format(of: directory) == TranslatorConfiguration.currentFormat {
+                try listTranslator(name: name, directory: directory)
+                continue
+            }
             let configuration: ClassifierConfiguration
             do {
                 configuration = try ClassifierBundle.readConfiguration(from: directory)
@@ -86,6 +90,30 @@ struct ModelsCommand: ParsableCommand {
             print("\(name)  v\(configuration.version)  \(configuration.task)  \(fixed(Double(bytes) / 1_048_576, 2)) MiB  gru")
             print("    default length: \(fixed(configuration.defaultRatio * 100, 0))% of the sentences")
             print("    validation: \(metrics)")
+            print("    \(directory)")
+        }
+    }
+
+    /// A translator's line: its task, languages and size.
+    private func listTranslator(name: String, directory: String) throws {
+        let configuration: TranslatorConfiguration
+        do {
+            configuration = try TranslatorBundle.readConfiguration(from: directory)
+        } catch {
+            printError("warning: \(error)")
+            return
+        }
+        let bytes = folderBytes(directory)
+        if json {
+            let entry = ModelListing(
+                name: configuration.name, version: configuration.version, task: configuration.task, labels: [], bytes: bytes,
+                cell: "gru", path: directory)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(entry), as: UTF8.self))
+        } else {
+            print("\(name)  v\(configuration.version)  \(configuration.task)  \(fixed(Double(bytes) / 1_048_576, 2)) MiB  gru")
+            print("    \(configuration.sourceLanguage) → \(configuration.targetLanguage), beam \(configuration.beamWidth)")
             print("    \(directory)")
         }
     }

@@ -5,6 +5,6 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a model bundle.",
-        subcommands: [TrainClassifyCommand.self, TrainSummarizeCommand.self, TrainLogsCommand.self, TrainContextCommand.self]
+        subcommands: [TrainClassifyCommand.self, TrainSummarizeCommand.self, TrainTranslateCommand.self, TrainLogsCommand.self, TrainContextCommand.self]
     )
 }

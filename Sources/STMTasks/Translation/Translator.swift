@@ -1,0 +1,60 @@
+public import STMModels
+public import STMText
+import STMTensor
+
+/// A loaded translator bundle. Holds no scratch state: safe to share across threads.
+public struct Translator: Sendable {
+    public let directory: String
+    public let configuration: TranslatorConfiguration
+    public let subwords: BytePairEncoding
+    let model: AttentionTranslatorModel
+    public let parameters: AttentionTranslatorModel.Parameters
+    private let splitter = SentenceSplitter()
+
+    /// Loads and checks every file of the bundle in `directory` (every weight key and shape must match).
+    public init(directory: String) throws(ModelLoadError) {
+        let configuration = try TranslatorBundle.readConfiguration(from: directory)
+        let subwords = try TranslatorBundle.readSubwords(from: directory)
+        let model = configuration.makeModel(vocabularySize: subwords.count)
+        var generator = SplitMix64(seed: 0)
+        var parameters = model.makeParameters(using: &generator)
+        let weightsPath = directory + "/" + ClassifierBundle.weightsName
+        do {
+            try parameters.load(from: SafetensorsFile.read(contentsOf: weightsPath).tensors)
+        } catch {
+            throw .invalid(path: weightsPath, reason: String(describing: error))
+        }
+        self.init(directory: directory, configuration: configuration, subwords: subwords, parameters: parameters)
+    }
+
+    /// A translator over weights in memory (a training run's result).
+    public init(
+        directory: String, configuration: TranslatorConfiguration, subwords: BytePairEncoding,
+        parameters: AttentionTranslatorModel.Parameters
+    ) {
+        self.directory = directory
+        self.configuration = configuration
+        self.subwords = subwords
+        self.model = configuration.makeModel(vocabularySize: subwords.count)
+        self.parameters = parameters
+    }
+
+    public var name: String { configuration.name }
+
+    /// One line: empty (or blank) gives empty; otherwise each sentence is translated on its own and the
+    /// translations are joined with single spaces. The result never contains a line break.
+    public func translate(line: String, beamWidth: Int? = nil, lengthPenalty: Float? = nil) -> String {
+        let sentences = splitter.sentences(in: line).map(\.text).filter { !$0.allSatisfy(\.isWhitespace) }
+        return sentences.map { translate(sentence: $0, beamWidth: beamWidth, lengthPenalty: lengthPenalty) }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
+    /// One sentence, cut to `maximumSourceTokens` subword tokens.
+    public func translate(sentence: String, beamWidth: Int? = nil, lengthPenalty: Float? = nil) -> String {
+        let ids = Array(subwords.encode(sentence).prefix(configuration.maximumSourceTokens))
+        guard !ids.isEmpty else { return "" }
+        let output = model.translate(
+            ids, startID: BytePairEncoding.startID, endID: BytePairEncoding.endID, parameters: parameters,
+            beamWidth: beamWidth ?? configuration.beamWidth, lengthPenalty: lengthPenalty ?? configuration.lengthPenalty)
+        return subwords.decode(output).filter { $0 != "\n" && $0 != "\r" }
+    }
+}
