@@ -14,6 +14,13 @@ public final class LogStreamMonitor: @unchecked Sendable {
         var lines: Int
         var anomalies: Int
         var startedMicroseconds: UInt64
+
+        /// The row `Ledger` stores for this stream.
+        func record(stream: String) throws -> Ledger.LogStreamRecord {
+            Ledger.LogStreamRecord(
+                stream: stream, templates: try Array(JSONEncoder().encode(miner.state)), detector: detector.checkpoint(),
+                lines: lines, anomalies: anomalies, startedMicroseconds: startedMicroseconds)
+        }
     }
 
     private let ledger: Ledger
@@ -100,12 +107,7 @@ public final class LogStreamMonitor: @unchecked Sendable {
             touched[entry.stream] = state
         }
         do {
-            let records = try touched.map { stream, state in
-                Ledger.LogStreamRecord(
-                    stream: stream, templates: try Array(JSONEncoder().encode(state.miner.state)),
-                    detector: state.detector.checkpoint(), lines: state.lines, anomalies: state.anomalies,
-                    startedMicroseconds: state.startedMicroseconds)
-            }
+            let records = try touched.map { stream, state in try state.record(stream: stream) }
             let alertRecords = alerts.map {
                 Ledger.LogAlertRecord(
                     cursor: $0.entry.cursor, stream: $0.entry.stream, templateId: $0.verdict.templateId,
@@ -155,11 +157,7 @@ public final class LogStreamMonitor: @unchecked Sendable {
                 probability: nil, predicted: [], context: alert.context)
             let learned = state.detector.markNormal(verdict)
             do {
-                let record = Ledger.LogStreamRecord(
-                    stream: alert.stream, templates: try Array(JSONEncoder().encode(state.miner.state)),
-                    detector: state.detector.checkpoint(), lines: state.lines, anomalies: state.anomalies,
-                    startedMicroseconds: state.startedMicroseconds)
-                try ledger.commitFeedback(cursor: alert.cursor, stream: record)
+                try ledger.commitFeedback(cursor: alert.cursor, stream: try state.record(stream: alert.stream))
             } catch {
                 log.error("stream \(alert.stream): feedback on \(alert.cursor) could not be stored (\(error))")
                 continue

@@ -38,21 +38,7 @@ public final class StreamMemoryEngine: @unchecked Sendable {
 
     /// What the memory reads from an annotated document.
     func memoryDocument(annotation: Annotation, name: String, time: Double, vector: [Float]?) -> MemoryDocument {
-        var labels: [String: String] = [:]
-        var topicLabelCount = 0
-        var sentiment: Double?
-        for (task, result) in annotation.tasks {
-            guard case .classification(let classification) = result else { continue }
-            labels[task] = classification.label
-            if task == settings.topicTask { topicLabelCount = classification.scores.count }
-            if task == settings.sentimentTask {
-                let ordered = classification.scores.sorted { $0.key < $1.key }
-                sentiment = MemoryDocument.sentiment(labels: ordered.map(\.key), probabilities: ordered.map(\.value))
-            }
-        }
-        return MemoryDocument(
-            sha256: annotation.input.sha256, name: name, time: time, vector: vector ?? [], labels: labels,
-            topicLabelCount: topicLabelCount, sentiment: sentiment)
+        MemoryDocument(annotation: annotation, name: name, time: time, vector: vector, settings: settings)
     }
 
     /// Applies the document to a copy of its stream's memory (the cache is not changed: the caller publishes the

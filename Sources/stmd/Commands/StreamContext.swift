@@ -64,21 +64,8 @@ final class StreamContext {
     func annotate(_ annotator: DocumentAnnotator, contents: [UInt8], name: [UInt8], modificationTime: Double) throws -> Annotation {
         var (annotation, vector) = annotator.annotate(
             contents: contents, name: name, stream: stream, vectorTask: settings.topicTask)
-        var labels: [String: String] = [:]
-        var topicLabelCount = 0
-        var sentiment: Double?
-        for (task, result) in annotation.tasks {
-            guard case .classification(let classification) = result else { continue }
-            labels[task] = classification.label
-            if task == settings.topicTask { topicLabelCount = classification.scores.count }
-            if task == settings.sentimentTask {
-                let ordered = classification.scores.sorted { $0.key < $1.key }
-                sentiment = MemoryDocument.sentiment(labels: ordered.map(\.key), probabilities: ordered.map(\.value))
-            }
-        }
         let document = MemoryDocument(
-            sha256: annotation.input.sha256, name: annotation.input.name, time: modificationTime, vector: vector ?? [],
-            labels: labels, topicLabelCount: topicLabelCount, sentiment: sentiment)
+            annotation: annotation, name: annotation.input.name, time: modificationTime, vector: vector, settings: settings)
         var next = memory
         let step = next.apply(document)
         annotation.memory = step.section

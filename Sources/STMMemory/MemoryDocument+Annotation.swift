@@ -1,0 +1,23 @@
+public import STMTasks
+
+extension MemoryDocument {
+    /// What the memory reads from an annotated document: each classification's label, the topic task's label count
+    /// and the sentiment task's score. One reading for the daemon and `stmd annotate --stream`.
+    public init(annotation: Annotation, name: String, time: Double, vector: [Float]?, settings: MemorySettings) {
+        var labels: [String: String] = [:]
+        var topicLabelCount = 0
+        var sentiment: Double?
+        for (task, result) in annotation.tasks {
+            guard case .classification(let classification) = result else { continue }
+            labels[task] = classification.label
+            if task == settings.topicTask { topicLabelCount = classification.scores.count }
+            if task == settings.sentimentTask {
+                let ordered = classification.scores.sorted { $0.key < $1.key }
+                sentiment = MemoryDocument.sentiment(labels: ordered.map(\.key), probabilities: ordered.map(\.value))
+            }
+        }
+        self.init(
+            sha256: annotation.input.sha256, name: name, time: time, vector: vector ?? [], labels: labels,
+            topicLabelCount: topicLabelCount, sentiment: sentiment)
+    }
+}
