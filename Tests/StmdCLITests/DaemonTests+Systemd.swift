@@ -124,12 +124,9 @@ extension DaemonTests {
     /// With `--log-target journal`, each document is one journal entry whose fields make `journalctl` a query
     /// interface, and a failed document is an entry with its catalog MESSAGE_ID. Needs a running journald.
     @Test func documentsBecomeStructuredJournalEntries() async throws {
-        guard access("/run/systemd/journal/socket", F_OK) == 0, let journalctl = findTool("journalctl") else {
-            print("skipped: no systemd-journald socket at /run/systemd/journal/socket (.ci/run starts one)")
-            return
-        }
         let stream = "journal\(UUID().uuidString.prefix(8).lowercased())"
         let world = try DaemonWorld("journal", streams: [stream])
+        guard try await LiveJournal.available(in: world.base), let journalctl = findTool("journalctl") else { return }
         let daemon = try world.start(extra: ["--log-target", "journal"])
         var inputs = InputLedger()
         let good = try world.write(Self.document(3), stream, "good.txt", into: &inputs)
@@ -140,16 +137,13 @@ extension DaemonTests {
         let topic = try #require((annotation["tasks"] as? [String: Any])?["topic"] as? [String: Any])
 
         var entries: [[String: Any]] = []
+        var journalctlError = ""
         let found = try await eventuallyAsync(timeout: 10, interval: .milliseconds(100)) {
-            let result = try await Stmd.waitOffThePool(
-                try RunningProcess(
-                    executable: journalctl, arguments: ["-o", "json", "--no-pager", "STM_STREAM=\(stream)"],
-                    environment: Stmd.environment(), directory: world.base),
-                timeout: 20)
-            entries = try result.stdout.split(separator: "\n").map { try JSON.object($0) }
+            (entries, journalctlError) = try await LiveJournal.entries(
+                ["STM_STREAM=\(stream)"], journalctl: journalctl, in: world.base)
             return entries.count >= 2
         }
-        try #require(found, "journal entries for \(stream): \(entries)")
+        try #require(found, "journal entries for \(stream): \(entries); journalctl: \(journalctlError); daemon: \(daemon.log)")
         let document = try #require(entries.first { $0["STM_FILE"] as? String == "good.txt" }, "\(entries)")
         #expect(document["SYSLOG_IDENTIFIER"] as? String == "stmd")
         #expect(document["PRIORITY"] as? String == "6")
