@@ -4,12 +4,23 @@ import STMTasks
 
 /// What start-up (and a reload) load and check before any document is touched.
 extension Daemon {
-    /// Loads every model any stream names, once (a missing or corrupt model is an error here, not per document).
+    /// Loads every model any stream names, once (a missing or corrupt model is an error here, not per document),
+    /// and checks each task's settings against its model's kind (`beam` on a classifier is refused).
     static func loadModels(for configuration: DaemonConfiguration, locator: ModelLocator) throws -> [String: TaskModel] {
+        let specs = configuration.tasks.map { (where: "[defaults] tasks", task: $0.key, spec: $0.value) }
+            + configuration.streams.sorted { $0.key < $1.key }.flatMap { stream, override in
+                (override.tasks ?? [:]).map { (where: "[streams.\(stream)] tasks", task: $0.key, spec: $0.value) }
+            }
         var loaded: [String: TaskModel] = [:]
-        let names = Set(configuration.tasks.values).union(configuration.streams.values.flatMap { $0.tasks?.values.map { $0 } ?? [] })
-        for model in names.sorted() {
+        for model in Set(specs.map(\.spec.model)).sorted() {
             loaded[model] = try TaskModel.load(directory: try locator.locate(model))
+        }
+        for (place, task, spec) in specs.sorted(by: { ($0.where, $0.task) < ($1.where, $1.task) }) {
+            guard let model = loaded[spec.model] else { continue }
+            let unsupported = spec.options.unsupported(by: model)
+            if !unsupported.isEmpty {
+                throw StartupError.unsupportedTaskSettings(place: place, task: task, model: spec.model, keys: unsupported)
+            }
         }
         return loaded
     }
@@ -22,7 +33,7 @@ extension Daemon {
         guard let name = configuration.memory.contextHead else { return nil }
         let head = try ContextHead(directory: try locator.locate(name))
         let topicTask = configuration.memory.settings.topicTask
-        guard let baseName = configuration.tasks[topicTask], case .classifier(let base)? = models[baseName] else {
+        guard let baseName = configuration.tasks[topicTask]?.model, case .classifier(let base)? = models[baseName] else {
             throw StartupError.contextHeadWithoutBase(head: name, task: topicTask)
         }
         try head.checkBase(base)

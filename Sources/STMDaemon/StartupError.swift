@@ -4,9 +4,14 @@ import Glibc
 public enum StartupError: Error, CustomStringConvertible {
     case notWritable(path: String, errno: Int32)
     case contextHeadWithoutBase(head: String, task: String)
+    /// A task setting its model's kind has no use for (`sentences` on a classifier).
+    case unsupportedTaskSettings(place: String, task: String, model: String, keys: [String])
 
     public var description: String {
         switch self {
+        case .unsupportedTaskSettings(let place, let task, let model, let keys):
+            return "\(place): \(task) = { model = \"\(model)\", \(keys.joined(separator: ", ")) … }: \(model) does not take "
+                + "\(keys.joined(separator: " or ")) (sentences and ratio go with a summarizer; beam and max_sentences with a translator)"
         case .contextHeadWithoutBase(let head, let task):
             return "[memory] context_head = \"\(head)\" needs the \(task) task (its topic_task) to run a classifier in [defaults] tasks"
         case .notWritable(let path, let code) where code == EROFS:

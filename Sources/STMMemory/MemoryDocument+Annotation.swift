@@ -1,13 +1,18 @@
 public import STMTasks
 
 extension MemoryDocument {
-    /// What the memory reads from an annotated document: each classification's label, the topic task's label count
-    /// and the sentiment task's score. One reading for the daemon and `stmd annotate --stream`.
+    /// What the memory reads from an annotated document: each classification's label, the topic task's label count,
+    /// the sentiment task's score and the best sentences of the first summary task (by task name). One reading for the daemon and `stmd annotate --stream`.
     public init(annotation: Annotation, name: String, time: Double, vector: [Float]?, settings: MemorySettings) {
         var labels: [String: String] = [:]
         var topicLabelCount = 0
         var sentiment: Double?
-        for (task, result) in annotation.tasks {
+        var highlights: [MemoryHighlight] = []
+        for (task, result) in annotation.tasks.sorted(by: { $0.key < $1.key }) {
+            if case .summary(let summary) = result, highlights.isEmpty {
+                highlights = summary.sentences.sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+                    .prefix(MemoryHighlight.perDocument).map { MemoryHighlight(text: $0.text, score: $0.score) }
+            }
             guard case .classification(let classification) = result else { continue }
             labels[task] = classification.label
             if task == settings.topicTask { topicLabelCount = classification.scores.count }
@@ -18,6 +23,6 @@ extension MemoryDocument {
         }
         self.init(
             sha256: annotation.input.sha256, name: name, time: time, vector: vector ?? [], labels: labels,
-            topicLabelCount: topicLabelCount, sentiment: sentiment)
+            topicLabelCount: topicLabelCount, sentiment: sentiment, highlights: highlights)
     }
 }

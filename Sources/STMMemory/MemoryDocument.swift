@@ -13,10 +13,12 @@ public struct MemoryDocument: Sendable {
     public var topicLabelCount: Int
     /// Sentiment in [−1, 1]; nil without a sentiment task.
     public var sentiment: Double?
+    /// The best sentences of its summary, if a summary task ran.
+    public var highlights: [MemoryHighlight]
 
     public init(
         sha256: String, name: String, time: Double, vector: [Float], labels: [String: String], topicLabelCount: Int,
-        sentiment: Double?
+        sentiment: Double?, highlights: [MemoryHighlight] = []
     ) {
         self.sha256 = sha256
         self.name = name
@@ -25,6 +27,7 @@ public struct MemoryDocument: Sendable {
         self.labels = labels
         self.topicLabelCount = topicLabelCount
         self.sentiment = sentiment
+        self.highlights = highlights
     }
 
     /// Sentiment from a classifier's labels and probabilities: P(positive) − P(negative); nil when it has neither.

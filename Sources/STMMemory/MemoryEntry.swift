@@ -14,9 +14,12 @@ public struct MemoryEntry: Sendable, Equatable {
     public var labels: [String: String]
     /// Sentiment in [−1, 1] (P(positive) − P(negative)); nil when the stream has no sentiment task.
     public var sentiment: Double?
+    /// The document's best summary sentences (empty without a summary task), for the stream's digest.
+    public var highlights: [MemoryHighlight]
 
     public init(
-        id: String, sequence: Int, name: String, time: Double, vector: [Float], labels: [String: String], sentiment: Double?
+        id: String, sequence: Int, name: String, time: Double, vector: [Float], labels: [String: String], sentiment: Double?,
+        highlights: [MemoryHighlight] = []
     ) {
         self.id = id
         self.sequence = sequence
@@ -25,5 +28,6 @@ public struct MemoryEntry: Sendable, Equatable {
         self.vector = vector
         self.labels = labels
         self.sentiment = sentiment
+        self.highlights = highlights
     }
 }

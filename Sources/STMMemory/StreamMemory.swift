@@ -91,7 +91,7 @@ public struct StreamMemory: Sendable, Equatable {
         state.documentCount += 1
         let entry = MemoryEntry(
             id: id, sequence: state.documentCount, name: document.name, time: document.time, vector: vector,
-            labels: document.labels, sentiment: document.sentiment)
+            labels: document.labels, sentiment: document.sentiment, highlights: document.highlights)
         window.append(entry, latestTime: latest)
 
         let section = Annotation.MemorySection(

@@ -433,7 +433,7 @@ struct ConfigurationTests {
             message("retry = 3") == "stmd.toml: 'retry' must be a table ([retry] or { … }), not integer 3")
         #expect(
             message("[defaults.tasks]\ntopic = 1")
-                == "stmd.toml: 'defaults.tasks.topic' must be a model name (a string), not integer 1")
+                == "stmd.toml: 'defaults.tasks.topic' must be a model name (a string) or { model = \"…\", … }, not integer 1")
         #expect(
             message("[streams]\nsettle_delay = \"1s\"")
                 == "stmd.toml: 'streams.settle_delay' must be a table of stream settings: 'settle_delay' belongs inside [streams.<name>], not string \"1s\""

@@ -14,7 +14,9 @@ struct MemoryStoreTests {
         MemoryDocument(
             sha256: LedgerTests.sha(index + 1), name: "d\(index).txt", time: time,
             vector: [Float(index % 3), 1, Float(index) / 7], labels: ["topic": index % 2 == 0 ? "World" : "Sports"],
-            topicLabelCount: 4, sentiment: Double(index % 5) / 5 - 0.4)
+            topicLabelCount: 4, sentiment: Double(index % 5) / 5 - 0.4,
+            // Every other document has a summary's highlights (stored as JSON); the rest store NULL.
+            highlights: index % 2 == 0 ? [MemoryHighlight(text: "Lead \(index) – “quoted”", score: 0.9 - Double(index) / 100)] : [])
     }
 
     /// Applies documents to `memory`, committing each one's output and memory update in one transaction.
@@ -37,6 +39,7 @@ struct MemoryStoreTests {
         let stored = try #require(try fixture.ledger.loadMemory(stream: "news"))
         #expect(stored.epoch == 0)
         #expect(stored.entries.map(\.sequence) == [6, 7, 8], "only the window's rows remain")
+        #expect(stored.entries.map(\.highlights.count) == [0, 1, 0])
         #expect(stored.memory(settings: Self.settings) == memory, "bit-for-bit the value in RAM")
         #expect(try fixture.ledger.memoryStreams().map(\.documents) == [8])
     }

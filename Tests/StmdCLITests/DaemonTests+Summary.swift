@@ -39,3 +39,69 @@ extension DaemonTests {
         inputs.expectUnchanged()
     }
 }
+
+extension DaemonTests {
+    /// The table form of tasks with their settings: a summary of a fixed length and a translation (the shipped
+    /// `translate-en-de`, greedy and capped so the debug build stays quick) go into each annotation; the summaries'
+    /// best sentences make the stream's rolling digest in `stmd memory show`.
+    @Test func translationSummarySettingsAndTheStreamDigest() async throws {
+        let world = try DaemonWorld(
+            "translate", streams: ["news"],
+            tables: """
+                [streams.news]
+                tasks = { topic = "\(try CLIFixture.shared().modelName)", summary = { model = "summary-news", sentences = 1 }, \
+                translation = { model = "translate-en-de", beam = 1, max_sentences = 2 } }
+
+                """)
+        let daemon = try world.start()
+        try #require(await daemon.waitUntilReady(streams: ["news"]), "\(daemon.log)")
+        var inputs = InputLedger()
+        let first = try world.write(
+            "A man is riding a bicycle down the street.\nTwo dogs play in the snow. A woman watches them.\n",
+            "news", "first.txt", into: &inputs)
+        let second = try world.write(
+            "Children are playing football in a park. A boy kicks the ball.\n", "news", "second.txt", into: &inputs)
+        try #require(await Self.waitForAnnotations([first, second]).isEmpty, "never annotated\n\(daemon.log)")
+
+        let annotation = try #require(DaemonOutputs.annotation(of: first))
+        let tasks = try #require(annotation["tasks"] as? [String: Any])
+        let translation = try #require(tasks["translation"] as? [String: Any], "\(annotation)")
+        #expect(translation["kind"] as? String == "translate")
+        #expect(translation["model"] as? String == "translate-en-de")
+        #expect(translation["source_language"] as? String == "en" && translation["target_language"] as? String == "de")
+        // Three sentences, max_sentences = 2: the first line's sentence and one of the second line's.
+        #expect(translation["sentences"] as? Int == 2 && translation["truncated"] as? Bool == true, "\(translation)")
+        let text = try #require(translation["translation"] as? String)
+        #expect(text.split(separator: "\n", omittingEmptySubsequences: false).count == 2, "line structure kept: \(text)")
+        #expect(text.lowercased().contains("mann") || text.lowercased().contains("fahrrad"), "German for the first line: \(text)")
+        let summary = try #require(tasks["summary"] as? [String: Any])
+        #expect((summary["sentences"] as? [Any])?.count == 1, "sentences = 1: \(summary)")
+        let secondTranslation = try #require(
+            (DaemonOutputs.annotation(of: second)?["tasks"] as? [String: Any])?["translation"] as? [String: Any])
+        #expect(secondTranslation["truncated"] as? Bool == false && secondTranslation["sentences"] as? Int == 2)
+
+        let shown = try await Self.memoryShow(world, "news")
+        let digest = try #require(shown["digest"] as? [[String: Any]], "\(shown)")
+        #expect(digest.map { $0["name"] as? String } == ["first.txt", "second.txt"], "\(digest)")
+        let firstSummary = try #require((summary["sentences"] as? [[String: Any]])?.first?["text"] as? String)
+        #expect(digest.first?["text"] as? String == firstSummary)
+        let text2 = try await DaemonProcess.runStmd(["memory", "show", "news", "--state", world.state], in: world.base)
+        #expect(text2.exitedCleanly && text2.stdout.contains("digest (") && text2.stdout.contains(firstSummary), "\(text2)")
+        try await Self.stopCleanly(daemon, world)
+        inputs.expectUnchanged()
+    }
+
+    /// A setting the task's model cannot take (a beam for a classifier) stops the start with the task, the model and
+    /// the key named, before any document is touched.
+    @Test func aSettingTheModelCannotTakeIsAStartupError() async throws {
+        let model = try CLIFixture.shared().modelName
+        let world = try DaemonWorld(
+            "tasksetting", streams: ["news"],
+            tables: "[streams.news]\ntasks = { topic = { model = \"\(model)\", beam = 3 } }\n")
+        let result = try await world.start().exit()
+        #expect(!result.exitedCleanly)
+        #expect(
+            result.stderr.contains("[streams.news] tasks: topic = { model = \"\(model)\", beam … }: \(model) does not take beam"),
+            "\(result.stderr)")
+    }
+}

@@ -183,39 +183,6 @@ struct ConfigurationParser {
         return policy
     }
 
-    /// A task table: task name → model name. Task names become journald fields (`STM_TOPIC`), so they are limited
-    /// to lower-case letters, digits and `_`, starting with a letter.
-    private mutating func tasks(in table: inout ConfigurationTable, key: String) -> [String: String]? {
-        guard var tasksTable = subtable(key, in: &table) else { return nil }
-        var tasks: [String: String] = [:]
-        for name in tasksTable.table.keys {
-            let value = tasksTable.value(name)!
-            guard Self.isTaskName(name) else {
-                problems.append(
-                    .invalidName(
-                        file: file, key: tasksTable.dottedKey(name),
-                        reason: "a task name is lower-case letters, digits and '_', starting with a letter"))
-                continue
-            }
-            guard let model = value.string else {
-                wrongType(tasksTable, name, expected: "a model name (a string)", value)
-                continue
-            }
-            guard !model.isEmpty else {
-                invalid(tasksTable, name, value, "the model name is empty")
-                continue
-            }
-            tasks[name] = model
-        }
-        if tasksTable.table.isEmpty {
-            problems.append(
-                .invalidValue(
-                    file: file, key: table.dottedKey(key), value: "{}",
-                    reason: "no tasks; give at least one (to leave a stream alone, set enabled = false)"))
-        }
-        return tasks
-    }
-
     private mutating func streams(
         _ table: inout ConfigurationTable, globals: DaemonConfiguration
     ) -> [String: DaemonConfiguration.StreamOverride] {

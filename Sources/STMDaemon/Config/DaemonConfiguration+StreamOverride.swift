@@ -5,7 +5,7 @@ extension DaemonConfiguration {
         public var enabled: Bool
         /// `tasks`: replaces the `[defaults]` tasks entirely (as `stmd annotate --task` does), so a stream can
         /// also drop one.
-        public var tasks: [String: String]?
+        public var tasks: [String: TaskSpec]?
         /// `settle_delay`
         public var settleDelay: Duration?
         /// `maximum_wait`
@@ -18,7 +18,7 @@ extension DaemonConfiguration {
         public var kind: StreamKind
 
         public init(
-            enabled: Bool = true, tasks: [String: String]? = nil, settleDelay: Duration? = nil,
+            enabled: Bool = true, tasks: [String: TaskSpec]? = nil, settleDelay: Duration? = nil,
             maximumWait: Duration? = nil, maximumFileSize: Int? = nil, ignore: [String] = [], kind: StreamKind = .documents
         ) {
             self.enabled = enabled

@@ -13,7 +13,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public static let builtInIgnorePatterns = [".*", "*~", "*.swp", "*.tmp", "*.part", "*.crdownload"]
 
     /// The tasks of a stream no file mentions: task name → model name.
-    public static let builtInTasks = ["topic": "topic-news", "sentiment": "sentiment-en"]
+    public static let builtInTasks = ["topic": TaskSpec(model: "topic-news"), "sentiment": TaskSpec(model: "sentiment-en")]
 
     /// `state_directory`: nil leaves the choice to `--state`, `$STATE_DIRECTORY` or `./.stmd`.
     public var stateDirectory: String?
@@ -46,7 +46,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// `[memory]`: per-stream short-term memory.
     public var memory: MemoryConfiguration
     /// `[defaults] tasks`: task name → model name for every stream without its own `tasks`.
-    public var tasks: [String: String]
+    public var tasks: [String: TaskSpec]
     /// `[streams.<name>]`: per-stream overrides, by stream (folder) name.
     public var streams: [String: StreamOverride]
     /// `[[journal]]`: journal sources followed for unusual log lines, one stream per unit (or per `stream_field`).

@@ -8,7 +8,7 @@ public struct StreamSettings: Sendable, Equatable {
     /// False when the configuration says to leave the folder alone.
     public var enabled: Bool
     /// Task name → model name.
-    public var tasks: [String: String]
+    public var tasks: [String: TaskSpec]
     public var settleDelay: Duration
     public var maximumWait: Duration
     /// In bytes.
@@ -21,7 +21,7 @@ public struct StreamSettings: Sendable, Equatable {
     public var kind: StreamKind
 
     public init(
-        name: String, enabled: Bool, tasks: [String: String], settleDelay: Duration, maximumWait: Duration,
+        name: String, enabled: Bool, tasks: [String: TaskSpec], settleDelay: Duration, maximumWait: Duration,
         maximumFileSize: Int, queueCapacity: Int, ignorePatterns: [String], kind: StreamKind = .documents
     ) {
         self.name = name

@@ -52,13 +52,13 @@ extension Ledger {
         if let entry = update.entry {
             let insert = try db.cachedStatement(
                 sql: """
-                    INSERT OR REPLACE INTO memory_window (stream, sequence, id, name, time, vector, labels, sentiment)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR REPLACE INTO memory_window (stream, sequence, id, name, time, vector, labels, sentiment, highlights)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             try insert.execute(
                 arguments: [
                     update.stream, entry.sequence, entry.id, entry.name, entry.time, MemoryCodec.data(entry.vector),
-                    try MemoryCodec.json(labels: entry.labels), entry.sentiment,
+                    try MemoryCodec.json(labels: entry.labels), entry.sentiment, try MemoryCodec.json(highlights: entry.highlights),
                 ])
         }
         let prune = try db.cachedStatement(
@@ -83,13 +83,16 @@ extension Ledger {
             else { return nil }
             let entries = try Row.fetchAll(
                 db,
-                sql: "SELECT sequence, id, name, time, vector, labels, sentiment FROM memory_window WHERE stream = ? ORDER BY sequence",
+                sql: """
+                    SELECT sequence, id, name, time, vector, labels, sentiment, highlights FROM memory_window
+                    WHERE stream = ? ORDER BY sequence
+                    """,
                 arguments: [stream]
             ).map { entry in
                 MemoryEntry(
                     id: entry["id"], sequence: entry["sequence"], name: entry["name"], time: entry["time"],
                     vector: MemoryCodec.vector(entry["vector"]), labels: MemoryCodec.labels(entry["labels"]),
-                    sentiment: entry["sentiment"])
+                    sentiment: entry["sentiment"], highlights: MemoryCodec.highlights(entry["highlights"]))
             }
             return StoredStreamMemory(
                 epoch: row["epoch"],

@@ -49,6 +49,10 @@ extension Ledger {
         migrator.registerMigration("v3 journal monitoring") { db in
             try db.execute(sql: Ledger.journalSchema)
         }
+        migrator.registerMigration("v4 memory highlights") { db in
+            // A window document's best summary sentences (JSON), for the stream's digest; NULL without a summary.
+            try db.execute(sql: "ALTER TABLE memory_window ADD COLUMN highlights TEXT")
+        }
         return migrator
     }
 

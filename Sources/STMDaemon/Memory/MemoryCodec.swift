@@ -53,4 +53,15 @@ enum MemoryCodec {
     static func labels(_ json: String) -> [String: String] {
         (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
     }
+
+    /// Highlights as JSON, or nil (SQL NULL) when there are none — most streams have no summary task.
+    static func json(highlights: [MemoryHighlight]) throws -> String? {
+        guard !highlights.isEmpty else { return nil }
+        return String(decoding: try JSONEncoder().encode(highlights), as: UTF8.self)
+    }
+
+    static func highlights(_ json: String?) -> [MemoryHighlight] {
+        guard let json else { return [] }
+        return (try? JSONDecoder().decode([MemoryHighlight].self, from: Data(json.utf8))) ?? []
+    }
 }

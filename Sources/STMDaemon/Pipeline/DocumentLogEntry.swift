@@ -5,7 +5,8 @@ public import STMTasks
 /// query interface — `journalctl -u stmd STM_STREAM=reviews STM_SENTIMENT=negative`.
 ///
 /// Fields (as journal names): `STM_STREAM`, `STM_FILE` (the path inside the stream), `STM_SHA256`, per task
-/// `STM_<TASK>` (the label) and `STM_<TASK>_SCORE` (its probability, 3 decimals), and with stream memory
+/// `STM_<TASK>` (the label) and `STM_<TASK>_SCORE` (its probability, 3 decimals) for a classification,
+/// `STM_<TASK>_SENTENCES` for a summary (sentences chosen) or a translation (sentences translated), and with stream memory
 /// `STM_NOVELTY`, `STM_NEAR_DUPLICATE` (0/1), `STM_DRIFT` (`none` or the detectors that fired) and
 /// `STM_MEMORY_SEQUENCE`.
 public struct DocumentLogEntry: Sendable {
@@ -18,11 +19,23 @@ public struct DocumentLogEntry: Sendable {
         ]
         var parts: [String] = []
         for (task, result) in annotation.tasks.sorted(by: { $0.key < $1.key }) {
-            guard case .classification(let classification) = result else { continue }
-            let score = Self.threeDecimals(classification.score)
-            metadata[task] = .string(classification.label)
-            metadata[task + "_score"] = .string(score)
-            parts.append("\(task) \(classification.label) (\(score))")
+            switch result {
+            case .classification(let classification):
+                let score = Self.threeDecimals(classification.score)
+                metadata[task] = .string(classification.label)
+                metadata[task + "_score"] = .string(score)
+                parts.append("\(task) \(classification.label) (\(score))")
+            case .summary(let summary):
+                metadata[task + "_sentences"] = .string(String(summary.sentences.count))
+                parts.append("\(task) \(summary.sentences.count) of \(summary.candidates) sentences")
+            case .translation(let translation):
+                metadata[task + "_sentences"] = .string(String(translation.sentences))
+                parts.append(
+                    "\(task) \(translation.sourceLanguage)→\(translation.targetLanguage) \(translation.sentences) sentences"
+                        + (translation.truncated ? " (truncated)" : ""))
+            case .unrecognized:
+                continue
+            }
         }
         message = parts.isEmpty ? "\(display): annotated" : "\(display): " + parts.joined(separator: ", ")
         if let memory = annotation.memory {

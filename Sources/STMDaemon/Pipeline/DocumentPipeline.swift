@@ -313,7 +313,7 @@ public final class DocumentPipeline: @unchecked Sendable {
         return .errorOutput(code: error.code)
     }
 
-    private func annotator(for tasks: [String: String], state: WorkerState) throws -> DocumentAnnotator {
+    private func annotator(for tasks: [String: TaskSpec], state: WorkerState) throws -> DocumentAnnotator {
         let (models, generation) = modelsLock.withLock { (current.models, current.generation) }
         if state.generation != generation {
             state.annotators.removeAll()
@@ -321,10 +321,10 @@ public final class DocumentPipeline: @unchecked Sendable {
         }
         let key = tasks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         if let existing = state.annotators[key] { return existing }
-        var loaded: [(name: String, model: TaskModel)] = []
-        for (task, model) in tasks.sorted(by: { $0.key < $1.key }) {
-            guard let shared = models[model] else { throw ModelLoadError.notFound(name: model, searched: []) }
-            loaded.append((task, modelsLock.withLock { shared.sibling() }))
+        var loaded: [(name: String, model: TaskModel, options: TaskOptions)] = []
+        for (task, spec) in tasks.sorted(by: { $0.key < $1.key }) {
+            guard let shared = models[spec.model] else { throw ModelLoadError.notFound(name: spec.model, searched: []) }
+            loaded.append((task, modelsLock.withLock { shared.sibling() }, spec.options))
         }
         let annotator = DocumentAnnotator(models: loaded)
         state.annotators[key] = annotator

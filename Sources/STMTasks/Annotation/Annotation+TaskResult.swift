@@ -7,6 +7,8 @@ extension Annotation {
         case classification(Classification)
         /// An extractive summary (`Annotation+Summary.swift`).
         case summary(Summary)
+        /// A translation (`Annotation+Translation.swift`).
+        case translation(Translation)
         /// A kind this build does not know, read from a newer writer. Only the kind is kept; encoding it writes
         /// `{"kind": …}` alone.
         case unrecognized(kind: String)
@@ -15,6 +17,7 @@ extension Annotation {
             switch self {
             case .classification: return Classification.kind
             case .summary: return Summary.kind
+            case .translation: return Translation.kind
             case .unrecognized(let kind): return kind
             }
         }
@@ -23,6 +26,7 @@ extension Annotation {
             switch self {
             case .classification(let result): return result.model
             case .summary(let result): return result.model
+            case .translation(let result): return result.model
             case .unrecognized: return nil
             }
         }
@@ -31,6 +35,7 @@ extension Annotation {
             switch self {
             case .classification(let result): return result.modelVersion
             case .summary(let result): return result.modelVersion
+            case .translation(let result): return result.modelVersion
             case .unrecognized: return nil
             }
         }
@@ -79,6 +84,7 @@ extension Annotation.TaskResult: Codable {
         switch kind {
         case Annotation.Classification.kind: self = .classification(try Annotation.Classification(from: decoder))
         case Annotation.Summary.kind: self = .summary(try Annotation.Summary(from: decoder))
+        case Annotation.Translation.kind: self = .translation(try Annotation.Translation(from: decoder))
         default: self = .unrecognized(kind: kind)
         }
     }
@@ -88,6 +94,8 @@ extension Annotation.TaskResult: Codable {
         case .classification(let result):
             try result.encode(to: encoder)
         case .summary(let result):
+            try result.encode(to: encoder)
+        case .translation(let result):
             try result.encode(to: encoder)
         case .unrecognized(let kind):
             var container = encoder.container(keyedBy: KindKey.self)

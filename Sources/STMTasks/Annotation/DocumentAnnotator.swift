@@ -5,25 +5,40 @@ import STMText
 public final class DocumentAnnotator {
     /// Task name → classifier, in the order tasks run (the first task's tokenizer counts `input.tokens`).
     public let tasks: [(name: String, classifier: TextClassifier)]
-    /// Task name → extractive summarizer (default length: the model's ratio); run after the classifiers.
-    public let summaries: [(name: String, summarizer: Summarizer)]
+    /// Task name → extractive summarizer with its length (nil: the model's ratio); run after the classifiers.
+    public let summaries: [(name: String, summarizer: Summarizer, length: SummaryLength?)]
+    /// Task name → translator with its settings; run last (the slowest, and the only one that grows with length).
+    public let translations: [(name: String, translator: Translator, options: TaskOptions)]
 
-    public init(tasks: [(name: String, classifier: TextClassifier)], summaries: [(name: String, summarizer: Summarizer)] = []) {
+    public init(
+        tasks: [(name: String, classifier: TextClassifier)],
+        summaries: [(name: String, summarizer: Summarizer, length: SummaryLength?)] = [],
+        translations: [(name: String, translator: Translator, options: TaskOptions)] = []
+    ) {
         self.tasks = tasks
         self.summaries = summaries
+        self.translations = translations
     }
 
-    /// Classifiers and summarizers from task name → model pairs, each kind to its list.
-    public convenience init(models: [(name: String, model: TaskModel)]) {
+    /// Every model to the list of its kind, with its task's options (`TaskOptions.unsupported(by:)` has already
+    /// refused options a model cannot take).
+    public convenience init(models: [(name: String, model: TaskModel, options: TaskOptions)]) {
         var classifiers: [(name: String, classifier: TextClassifier)] = []
-        var summarizers: [(name: String, summarizer: Summarizer)] = []
-        for (name, model) in models {
+        var summarizers: [(name: String, summarizer: Summarizer, length: SummaryLength?)] = []
+        var translators: [(name: String, translator: Translator, options: TaskOptions)] = []
+        for (name, model, options) in models {
             switch model {
             case .classifier(let classifier): classifiers.append((name, classifier))
-            case .summarizer(let summarizer): summarizers.append((name, summarizer))
+            case .summarizer(let summarizer): summarizers.append((name, summarizer, options.summaryLength))
+            case .translator(let translator): translators.append((name, translator, options))
             }
         }
-        self.init(tasks: classifiers, summaries: summarizers)
+        self.init(tasks: classifiers, summaries: summarizers, translations: translators)
+    }
+
+    /// Models with their default settings.
+    public convenience init(models: [(name: String, model: TaskModel)]) {
+        self.init(models: models.map { ($0.name, $0.model, TaskOptions()) })
     }
 
     /// The annotation of a file's raw `contents` named by the raw bytes `name` (not necessarily UTF-8).
@@ -66,7 +81,21 @@ public final class DocumentAnnotator {
             results[task.name] = .summary(
                 Annotation.Summary(
                     model: task.summarizer.name, modelVersion: task.summarizer.configuration.version,
-                    candidates: parsed.sentences.count, sentences: task.summarizer.summarize(parsed)))
+                    candidates: parsed.sentences.count, sentences: task.summarizer.summarize(parsed, length: task.length)))
+            taskMilliseconds[task.name] = Self.milliseconds(clock.now - taskStarted)
+        }
+        for task in translations {
+            let taskStarted = clock.now
+            let translator = task.translator
+            let translated = translator.translate(
+                document: document.text, beamWidth: task.options.beamWidth,
+                maximumSentences: task.options.maximumSentences ?? TaskOptions.defaultMaximumSentences)
+            results[task.name] = .translation(
+                Annotation.Translation(
+                    model: translator.name, modelVersion: translator.configuration.version,
+                    sourceLanguage: translator.configuration.sourceLanguage,
+                    targetLanguage: translator.configuration.targetLanguage, sentences: translated.sentences,
+                    truncated: translated.truncated, text: translated.text))
             taskMilliseconds[task.name] = Self.milliseconds(clock.now - taskStarted)
         }
         let annotation = Annotation(

@@ -1,5 +1,5 @@
 /// How many sentences a summary keeps: a fixed count, or a share of the candidate sentences.
-public enum SummaryLength: Sendable, Equatable {
+public enum SummaryLength: Sendable, Hashable {
     case sentences(Int)
     case ratio(Double)
 

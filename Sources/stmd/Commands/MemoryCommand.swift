@@ -21,6 +21,15 @@ struct MemoryShowCommand: ParsableCommand {
     @Flag(help: "One JSON object.")
     var json: Bool = false
 
+    @Option(help: ArgumentHelp(
+        "Sentences in the stream's rolling digest (from the window documents' summaries, when a summary task runs).",
+        valueName: "n"))
+    var digest: Int = 5
+
+    func validate() throws {
+        if digest < 1 { throw ValidationError("--digest must be at least 1") }
+    }
+
     @Argument(help: ArgumentHelp("The stream (folder) name.", valueName: "stream"))
     var stream: String?
 
@@ -47,7 +56,7 @@ struct MemoryShowCommand: ParsableCommand {
             guard let stored = try ledger.loadMemory(stream: stream) else {
                 throw CommandFailure("stream '\(stream)' has no memory in \(statePath) (no document counted yet)")
             }
-            let summary = MemorySummary(stream: stream, stored: stored)
+            let summary = MemorySummary(stream: stream, stored: stored, digestSentences: digest)
             if json {
                 try printJSON(summary.object)
             } else {

@@ -6,6 +6,11 @@ import STMMemory
 struct MemorySummary {
     let stream: String
     let stored: StoredStreamMemory
+    /// Sentences in the rolling digest.
+    var digestSentences = 5
+
+    /// The stream's rolling digest; empty when no summary task has run on the window's documents.
+    private var digest: StreamDigest { StreamDigest(entries: stored.entries, sentences: digestSentences) }
 
     /// The detectors with the built-in drift threshold (the levels shown are relative to it).
     private var detectors: (sentiment: ChangeDetector, topic: ChangeDetector)? {
@@ -33,6 +38,9 @@ struct MemorySummary {
             "label_distribution": window.labelDistribution(),
             "updated_time": stored.updatedAt,
         ]
+        object["digest"] = digest.items.map { item -> [String: Any] in
+            ["sequence": item.sequence, "name": item.name, "text": item.text, "score": item.score]
+        }
         if let latest = stored.state.latestTime { object["latest_event_time"] = latest }
         if let mean = window.sentimentMean() { object["sentiment_mean"] = mean }
         if let detectors {
@@ -58,6 +66,11 @@ struct MemorySummary {
         if let detectors {
             lines.append(
                 "drift level: sentiment \(String(format: "%.2f", detectors.sentiment.level)), topic \(String(format: "%.2f", detectors.topic.level)) (alert at 1)")
+        }
+        let digest = self.digest
+        if !digest.items.isEmpty {
+            lines.append("digest (the window's best summary sentences, oldest first):")
+            for item in digest.items { lines.append("  #\(item.sequence) \(item.name): \(item.text)") }
         }
         lines.append("window (newest last):")
         for entry in stored.entries {
