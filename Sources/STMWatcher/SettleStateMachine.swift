@@ -21,11 +21,14 @@ struct SettleStateMachine<Key: Hashable> {
         var nextCheck: Int64
         /// `.settled` for inotify roots, `.poll` for polled ones.
         var trigger: FileCandidate.Trigger
+        /// When tracking began, as a count: ties in `due` keep the order files were tracked in.
+        var order: Int = 0
     }
 
     let settleDelay: Int64
     let maximumWait: Int64
     private(set) var entries: [Key: Entry] = [:]
+    private var tracked = 0
 
     init(settleDelay: Int64, maximumWait: Int64) {
         self.settleDelay = max(0, settleDelay)
@@ -52,6 +55,8 @@ struct SettleStateMachine<Key: Hashable> {
             observation: observation, firstSeen: now, stableSince: now, openCount: 0, nextCheck: now,
             trigger: trigger)
         entry.nextCheck = nextCheck(for: entry)
+        tracked += 1
+        entry.order = tracked
         entries[key] = entry
     }
 
@@ -82,8 +87,15 @@ struct SettleStateMachine<Key: Hashable> {
     func nextDeadline() -> Int64? { entries.values.lazy.map(\.nextCheck).min() }
 
     /// The keys whose check is due at `now`, earliest first.
+    /// The files to look at now, earliest deadline first; files due together (a polling pass's finds) in mtime
+    /// order, then in the order they were tracked — the order they arrived in, which stream memory depends on.
     func due(now: Int64) -> [Key] {
-        entries.filter { $0.value.nextCheck <= now }.sorted { $0.value.nextCheck < $1.value.nextCheck }.map(\.key)
+        entries.filter { $0.value.nextCheck <= now }
+            .sorted { a, b in
+                (a.value.nextCheck, a.value.observation.modificationTime, a.value.order)
+                    < (b.value.nextCheck, b.value.observation.modificationTime, b.value.order)
+            }
+            .map(\.key)
     }
 
     /// Applies a fresh `lstat` (nil: gone or not a regular file any more) and decides.

@@ -45,15 +45,24 @@ extension WatchLoop {
         for name in folders {
             guard addStream(r, name) else { continue }
             var seenFiles = Set<StreamPath>()
+            var changed: [(location: StreamPath, status: FileStatus)] = []
             let listed = walk(r, stream: name, from: [], watch: false) { location, status in
                 seenFiles.insert(location)
                 if status.kind == .regular {
-                    if self.roots[r].known[location] != status.observation {
-                        self.settle.track(location, observation: status.observation, now: now, trigger: .poll)
-                    }
+                    if self.roots[r].known[location] != status.observation { changed.append((location, status)) }
                 } else if let reason = status.rejection, self.roots[r].knownSpecial[location] != status.observation {
                     self.reportRejection(location, status, reason, .poll, force: false, now: now)
                 }
+            }
+            // Tracked in (mtime, name) order, so the files one pass finds are reported in the order they arrived, as
+            // a catch-up scan reports them.
+            changed.sort { lhs, rhs in
+                lhs.status.modificationTime != rhs.status.modificationTime
+                    ? lhs.status.modificationTime < rhs.status.modificationTime
+                    : lhs.location.relative.lexicographicallyPrecedes(rhs.location.relative)
+            }
+            for (location, status) in changed {
+                settle.track(location, observation: status.observation, now: now, trigger: .poll)
             }
             guard listed != nil else { return }
             let gone = { (location: StreamPath) in location.stream == name && !seenFiles.contains(location) }

@@ -119,6 +119,29 @@ struct MemoryStoreTests {
         #expect(after.memory.state.documentCount == 0 && after.memory.window.isEmpty)
     }
 
+    /// A stream with no ledger row left (its folder removed or renamed) and no change since the retention cutoff has
+    /// its memory deleted by `prune`; a stream whose documents are still in the ledger keeps it however old, and a
+    /// daemon's copy in RAM is dropped before its next document.
+    @Test func pruneForgetsTheMemoryOfAbandonedStreams() throws {
+        let fixture = try LedgerTests.Fixture()
+        let cache = StreamMemoryCache(ledger: fixture.ledger, settings: Self.settings, capacity: 4)
+        var news = StreamMemory(settings: Self.settings)
+        try Self.commit(0..<3, to: &news, fixture: fixture)  // ledger rows in stream "news"
+        var (gone, epoch) = try cache.checkout(stream: "gone")
+        try Self.commit(3..<5, to: &gone, epoch: epoch, stream: "gone", fixture: fixture)  // memory only
+        cache.checkin(stream: "gone", memory: gone, epoch: epoch)
+
+        let soon = try fixture.ledger.prune(retention: RetentionPolicy(maximumAge: 30 * 86_400, maximumMissingPerStream: 100), now: Date())
+        #expect(soon.forgottenMemories == 0, "changed within the retention period")
+        let later = Date().addingTimeInterval(31 * 86_400)
+        let report = try fixture.ledger.prune(retention: RetentionPolicy(maximumAge: 30 * 86_400, maximumMissingPerStream: 100), now: later)
+        #expect(report.forgottenMemories == 1)
+        #expect(try fixture.ledger.loadMemory(stream: "gone") == nil)
+        #expect(try fixture.ledger.loadMemory(stream: "news")?.state.documentCount == 3)
+        #expect(try fixture.ledger.memoryStreams().map(\.stream) == ["news"])
+        #expect(try cache.checkout(stream: "gone").memory.state.documentCount == 0, "the RAM copy is not resurrected")
+    }
+
     @Test func sequencerRunsEachStreamInTicketOrder() async throws {
         let sequencer = StreamSequencer()
         let order = OrderLog()

@@ -21,6 +21,23 @@ struct SettleStateMachineTests {
         #expect(machine.isEmpty)
     }
 
+    /// Files due at the same instant (one polling pass's finds) come out oldest mtime first, then in the order they
+    /// were tracked — never in the dictionary's hash order — so a polled stream's memory sees arrival order.
+    @Test func filesDueTogetherComeOutInMtimeThenTrackingOrder() {
+        var machine = Machine(settleDelay: 300 * Self.ms, maximumWait: 30_000 * Self.ms)
+        let names = (0..<40).map { "f\($0)" }
+        for (index, name) in names.enumerated() {
+            // Every fourth file has an older mtime than the rest; the others share one mtime.
+            machine.track(name, observation: observation(size: 5, mtime: index % 4 == 0 ? 1 : 2), now: 0, trigger: .poll)
+        }
+        let due = machine.due(now: 300 * Self.ms)
+        let older = names.enumerated().filter { $0.offset % 4 == 0 }.map(\.element)
+        let newer = names.enumerated().filter { $0.offset % 4 != 0 }.map(\.element)
+        #expect(due == older + newer)
+        machine.track("late", observation: observation(size: 5, mtime: 0), now: 100 * Self.ms)
+        #expect(machine.due(now: 400 * Self.ms).last == "late", "a later deadline comes after, whatever its mtime")
+    }
+
     @Test func aChangeRestartsTheDelay() {
         var machine = Machine(settleDelay: 300 * Self.ms, maximumWait: 30_000 * Self.ms)
         machine.track("f", observation: observation(size: 5), now: 0)

@@ -62,7 +62,9 @@ extension DaemonTests {
 
     /// Backpressure must not cost throughput: 300 documents already in one stream are annotated with
     /// `queue_capacity = 20` about as fast as with a queue that holds them all. Both runs happen here, one after the
-    /// other, so a loaded machine slows both: the check is their ratio (≤ 2), not a time.
+    /// other, so a loaded machine slows both: the check is their ratio, not a time. The bound (3× + 2 s) leaves room for
+    /// load that changes between the runs; what it catches is a stall per refill (300 / 20 = 15 refills, each waiting
+    /// for a rescan or a poll interval, would take 15 s and more).
     @Test func aBacklogLargerThanItsQueueIsProcessedAtFullSpeed() async throws {
         let backlog = 300
         var seconds: [Double] = []
@@ -87,6 +89,6 @@ extension DaemonTests {
             try await Self.stopCleanly(daemon, world)
         }
         print("backlog of \(backlog): \(seconds[0]) s with a queue that holds it, \(seconds[1]) s with queue_capacity = 20")
-        #expect(seconds[1] <= 2 * seconds[0] + 0.5, "queue_capacity = 20 took \(seconds[1]) s against \(seconds[0]) s")
+        #expect(seconds[1] <= 3 * seconds[0] + 2, "queue_capacity = 20 took \(seconds[1]) s against \(seconds[0]) s")
     }
 }

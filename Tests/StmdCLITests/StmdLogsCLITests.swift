@@ -4,7 +4,7 @@ import Testing
 
 /// `stmd train logs` and `stmd eval logs` / `eval templates` run as the built binary on small fixtures: key
 /// sessions that follow a strict protocol, and raw syslog-like lines. Each test trains its own tiny model.
-@Suite(.serialized, .tags(.integration), .timeLimit(.minutes(1)))
+@Suite(.serialized, .tags(.integration), .timeLimit(.minutes(5)))
 struct StmdLogsCLITests {
     /// A session: open (1), 2–4 reads (2, 3 alternating), close (4), delete (5). After a read either another
     /// read or the close may come, hence g = 2 below.

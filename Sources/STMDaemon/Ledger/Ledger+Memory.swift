@@ -111,8 +111,13 @@ extension Ledger {
 
     /// The stream's reset epoch in the database (0 when it has no row yet).
     public func memoryEpoch(stream: String) throws -> Int {
+        try storedMemoryEpoch(stream: stream) ?? 0
+    }
+
+    /// The stream's reset epoch, nil when it has no row (never stored, or forgotten by `prune`).
+    public func storedMemoryEpoch(stream: String) throws -> Int? {
         try read { db in
-            try Int.fetchOne(db, sql: "SELECT epoch FROM memory_stream WHERE stream = ?", arguments: [stream]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT epoch FROM memory_stream WHERE stream = ?", arguments: [stream])
         }
     }
 

@@ -46,7 +46,7 @@ extension Ledger {
             }
         }
         let deletions = doomed
-        let (deleted, cleared) = try write { db in
+        let (deleted, cleared, forgotten) = try write { db in
             var deleted = 0
             for row in deletions {
                 try db.execute(
@@ -59,11 +59,32 @@ extension Ledger {
                     UPDATE document SET output_json = NULL
                     WHERE status IN ('done', 'failed') AND output_json IS NOT NULL
                     """)
-            return (deleted, db.changesCount)
+            let cleared = db.changesCount
+            return (deleted, cleared, try Self.forgetAbandonedMemory(in: db, cutoff: cutoff))
         }
         return PruneReport(
             examined: candidates.count, missing: missingByStream.values.reduce(0) { $0 + $1.count },
-            deleted: deleted, clearedOutputs: cleared)
+            deleted: deleted, clearedOutputs: cleared, forgottenMemories: forgotten)
+    }
+
+    /// The memory of a stream that is gone — no ledger row left (its files and folder removed, or renamed) and no
+    /// change since the retention cutoff — is deleted, so dead streams do not keep their windows forever. The reset
+    /// counter grows with it, so a running daemon drops any copy in RAM before its next document.
+    static func forgetAbandonedMemory(in db: Database, cutoff: Double) throws -> Int {
+        let streams = try String.fetchAll(
+            db,
+            sql: """
+                SELECT stream FROM memory_stream AS s
+                WHERE s.updated_at < ? AND NOT EXISTS (SELECT 1 FROM document AS d WHERE d.stream = s.stream)
+                """,
+            arguments: [cutoff])
+        guard !streams.isEmpty else { return 0 }
+        for stream in streams {
+            try db.execute(sql: "DELETE FROM memory_window WHERE stream = ?", arguments: [stream])
+            try db.execute(sql: "DELETE FROM memory_stream WHERE stream = ?", arguments: [stream])
+        }
+        try db.execute(sql: "UPDATE memory_control SET value = value + 1 WHERE key = 'resets'")
+        return streams.count
     }
 
     /// True only when `lstat` says nothing is there (`ENOENT`, `ENOTDIR`); an unreadable folder keeps the row.

@@ -7,4 +7,6 @@ public struct PruneReport: Sendable, Equatable {
     public var deleted: Int
     /// Published rows that still held output JSON.
     public var clearedOutputs: Int
+    /// Streams whose memory was deleted: no ledger row left and unchanged since the retention cutoff.
+    public var forgottenMemories: Int = 0
 }

@@ -6,7 +6,8 @@ import STMMemory
 ///
 /// A stream is never evicted while one of its documents is between its memory step and its commit (`pending`),
 /// since reloading it then would miss that document. Before each checkout the database's reset counter is read;
-/// when `stmd memory reset` has run since, streams whose epoch changed are dropped and reloaded (empty).
+/// when `stmd memory reset` (or a prune of abandoned streams) has run since, streams whose epoch changed or whose
+/// row is gone are dropped and reloaded (empty).
 ///
 /// Callers hold the stream's turn (`StreamSequencer`), so one stream is never checked out twice at once; the lock
 /// guards the dictionary against other streams' workers.
@@ -45,9 +46,14 @@ final class StreamMemoryCache: @unchecked Sendable {
             return seenResets != nil && seenResets != resets
         }
         if changed {
-            for (name, epoch) in lock.withLock({ slots.map { ($0.key, $0.value.epoch) } }) {
-                let stored = try ledger.memoryEpoch(stream: name)
-                if stored != epoch { _ = lock.withLock { slots.removeValue(forKey: name) } }
+            for (name, slot) in lock.withLock({ slots.map { ($0.key, $0.value) } }) {
+                // A reset changes the epoch; a prune of an abandoned stream deletes its row. A slot without a row that
+                // counted nothing, or whose first document is still on its way to the database, is kept.
+                let stored = try ledger.storedMemoryEpoch(stream: name)
+                let forgotten = stored == nil && slot.memory.state.documentCount > 0 && slot.pending == 0
+                if forgotten || stored.map({ $0 != slot.epoch }) == true {
+                    _ = lock.withLock { slots.removeValue(forKey: name) }
+                }
             }
         }
         if let slot = lock.withLock({ slots[stream] }) { return (slot.memory, slot.epoch) }

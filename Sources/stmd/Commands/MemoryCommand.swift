@@ -22,6 +22,11 @@ struct MemoryShowCommand: ParsableCommand {
     var json: Bool = false
 
     @Option(help: ArgumentHelp(
+        "The daemon's configuration, for the drift threshold the levels are shown against (default: looked up as stmd run does).",
+        valueName: "file"))
+    var config: String?
+
+    @Option(help: ArgumentHelp(
         "Sentences in the stream's rolling digest (from the window documents' summaries, when a summary task runs).",
         valueName: "n"))
     var digest: Int = 5
@@ -56,7 +61,9 @@ struct MemoryShowCommand: ParsableCommand {
             guard let stored = try ledger.loadMemory(stream: stream) else {
                 throw CommandFailure("stream '\(stream)' has no memory in \(statePath) (no document counted yet)")
             }
-            let summary = MemorySummary(stream: stream, stored: stored, digestSentences: digest)
+            let settings = try DaemonConfiguration.load(explicitPath: config, environment: ProcessInfo.processInfo.environment)
+                .0.memory.settings
+            let summary = MemorySummary(stream: stream, stored: stored, settings: settings, digestSentences: digest)
             if json {
                 try printJSON(summary.object)
             } else {

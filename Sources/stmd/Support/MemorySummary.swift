@@ -6,16 +6,18 @@ import STMMemory
 struct MemorySummary {
     let stream: String
     let stored: StoredStreamMemory
+    /// The daemon's `[memory]` settings: the drift levels are shown against its threshold.
+    let settings: MemorySettings
     /// Sentences in the rolling digest.
     var digestSentences = 5
 
     /// The stream's rolling digest; empty when no summary task has run on the window's documents.
     private var digest: StreamDigest { StreamDigest(entries: stored.entries, sentences: digestSentences) }
 
-    /// The detectors with the built-in drift threshold (the levels shown are relative to it).
+    /// The detectors with the configured drift threshold (the levels shown are relative to it).
     private var detectors: (sentiment: ChangeDetector, topic: ChangeDetector)? {
         guard stored.detectorValues != nil else { return nil }
-        let memory = stored.memory(settings: MemorySettings())
+        let memory = stored.memory(settings: settings)
         return (memory.sentimentDetector, memory.topicDetector)
     }
 
