@@ -184,3 +184,30 @@ extension DaemonTests {
         #expect(!misuse.exitedCleanly && misuse.stderr.contains("--stream"), "\(misuse)")
     }
 }
+
+extension DaemonTests {
+    /// A polled inbox reports the files one pass finds in (mtime, name) order, as a catch-up scan does: a stream
+    /// folder moved in whole (one pass sees all its files) is counted by memory in mtime order, not directory order.
+    @Test func aPolledStreamCountsOnePassInMtimeOrder() async throws {
+        let world = try DaemonWorld("pollorder", streams: ["s"], settings: "poll = true\npoll_interval = \"200ms\"\n")
+        let daemon = try world.start()
+        try #require(await daemon.waitUntilReady(streams: ["s"]), "\(daemon.log)")
+        let staging = world.outside + "/t"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        // Names in one order, mtimes in a scrambled other one.
+        let mtimes = (0..<12).map { 1_700_000_000 + Double(($0 * 7) % 12) * 60 }
+        for (index, time) in mtimes.enumerated() {
+            let path = staging + "/n\(index).txt"
+            try RawFS.write(Self.document(index), to: path)
+            var times = [timespec(tv_sec: Int(time), tv_nsec: 0), timespec(tv_sec: Int(time), tv_nsec: 0)]
+            try #require(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        }
+        try RawFS.rename(staging, world.inbox + "/t")
+        let inputs = (0..<12).map { world.bytes("t", "n\($0).txt") }
+        try #require(await Self.waitForAnnotations(inputs).isEmpty, "\(daemon.log)")
+        let sequences = try inputs.map { try #require(try Self.memorySection(of: $0)["sequence"] as? Int) }
+        let byMtime = (0..<12).sorted { mtimes[$0] < mtimes[$1] }
+        #expect(byMtime.map { sequences[$0] } == Array(1...12), "sequence by mtime order: \(byMtime.map { sequences[$0] })")
+        try await Self.stopCleanly(daemon, world)
+    }
+}
