@@ -59,6 +59,10 @@ public final class DocumentAnnotator {
         // Normalising and tokenizing is the same for every model (TextFeaturizer always uses the default
         // TokenEncoder front end): done once per document, not once per task.
         let tokens = tasks.first.map { $0.classifier.featurizer.encoder.tokens(document.text) } ?? []
+        if tasks.isEmpty {
+            // No classifier to count them (a summary- or translation-only stream): the default front end does.
+            document.input.tokens = WordTokenizer().tokens(in: TextNormalizer().normalize(document.text)).count
+        }
         var documentVector: [Float]?
         for (index, task) in tasks.enumerated() {
             let taskStarted = clock.now
