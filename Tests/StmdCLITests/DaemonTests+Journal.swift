@@ -208,3 +208,33 @@ extension DaemonTests {
         #expect(stopped.exitedCleanly, "\(stopped)")
     }
 }
+
+extension DaemonTests {
+    /// A crash after a log file's lines fed the detector (state committed) but before its output was published:
+    /// the restarted daemon publishes the output judged then, and the detector has counted the lines once.
+    @Test func aCrashBetweenJudgingAndPublishingJudgesTheLinesOnce() async throws {
+        let world = try DaemonWorld(
+            "lines-crash", streams: ["sshlogs"],
+            tables: "[logs]\nlearning_lines = 100\n\n[streams.sshlogs]\nkind = \"lines\"\n")
+        var inputs = InputLedger()
+        let first = try world.write((0..<150).map { Self.sshLine($0) }.joined(separator: "\n") + "\n", "sshlogs", "a.log", into: &inputs)
+        let dying = try world.start(faults: "die-after-judging:a.log")
+        let crashed = try await dying.exit(timeout: 60)
+        #expect(!crashed.exitedCleanly, "the fault must kill it: \(crashed)")
+        #expect(DaemonOutputs.annotation(of: first) == nil, "killed before publishing")
+
+        let daemon = try world.start(verbose: true)
+        #expect(await Self.waitForAnnotations([first]).isEmpty, "\(daemon.log)")
+        let report = try #require(DaemonOutputs.annotation(of: first))
+        #expect(report["lines"] as? Int == 150 && report["learning_lines"] as? Int == 100, "\(report)")
+        let second = try world.write((150..<160).map { Self.sshLine($0) }.joined(separator: "\n") + "\n", "sshlogs", "b.log", into: &inputs)
+        #expect(await Self.waitForAnnotations([second]).isEmpty, "\(daemon.log)")
+        #expect(DaemonOutputs.annotation(of: second)?["lines"] as? Int == 10, "b.log's own report")
+        try await Self.stopCleanly(daemon, world)
+        let streams = try await DaemonProcess.runStmd(["logs", "streams", "--state", world.state], in: world.base)
+        // 150 + 10 lines: a second judgement of a.log would have counted 310.
+        #expect(streams.exitedCleanly && streams.stdout.contains("160"), "\(streams)")
+        #expect(!streams.stdout.contains("310"), "\(streams)")
+        inputs.expectUnchanged()
+    }
+}

@@ -62,9 +62,12 @@ public final class LogStreamMonitor: @unchecked Sendable {
     }
 
     /// One batch from `source`, in journal order: judge, commit, then alert. Returns the verdicts, or nil when
-    /// the batch's state could not be stored (it is then judged again later).
+    /// the batch's state could not be stored (it is then judged again later). `report` turns the verdicts into an
+    /// output stored in the same transaction (a lines stream's file report).
     @discardableResult
-    public func process(source: String, entries: [JournalEntry]) -> [JudgedLine]? {
+    public func process(
+        source: String, entries: [JournalEntry], report: (([JudgedLine]) throws -> (key: String, json: [UInt8]))? = nil
+    ) -> [JudgedLine]? {
         guard let last = entries.last else { return [] }
         lock.lock()
         defer { lock.unlock() }
@@ -113,7 +116,8 @@ public final class LogStreamMonitor: @unchecked Sendable {
                     cursor: $0.entry.cursor, stream: $0.entry.stream, templateId: $0.verdict.templateId,
                     unknownTemplate: $0.verdict.reason == .unknownTemplate, context: $0.verdict.context)
             }
-            try ledger.commitJournalBatch(source: source, cursor: last.cursor, streams: records, alerts: alertRecords)
+            try ledger.commitJournalBatch(
+                source: source, cursor: last.cursor, streams: records, alerts: alertRecords, report: try report?(judged))
         } catch {
             // Not committed: the entries are judged again after a restart; keep the in-memory state as it was.
             log.error("journal source \(source): the batch's state could not be stored (\(error)); it will be read again")

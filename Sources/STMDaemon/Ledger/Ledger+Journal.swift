@@ -159,12 +159,19 @@ extension Ledger {
         }
     }
 
-    /// The batch's streams and the source's new cursor, together or not at all.
+    /// The batch's streams and the source's new cursor — and, for a log file of a lines stream, the output its
+    /// verdicts make (`report`, under its key) — together or not at all.
     public func commitJournalBatch(
-        source: String, cursor: String, streams: [LogStreamRecord], alerts: [LogAlertRecord] = []
+        source: String, cursor: String, streams: [LogStreamRecord], alerts: [LogAlertRecord] = [],
+        report: (key: String, json: [UInt8])? = nil
     ) throws {
         let now = Date().timeIntervalSince1970
         try write { db in
+            if let report {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO lines_report (key, json, created_at) VALUES (?, ?, ?)",
+                    arguments: [report.key, Data(report.json), now])
+            }
             for record in streams { try Self.upsert(record, at: now, in: db) }
             for alert in alerts {
                 try db.execute(
@@ -184,5 +191,17 @@ extension Ledger {
                     """,
                 arguments: [source, cursor, now])
         }
+    }
+
+    /// The stored output of a judged log file not yet published, if any.
+    public func linesReport(key: String) throws -> [UInt8]? {
+        try read { db in
+            try Data.fetchOne(db, sql: "SELECT json FROM lines_report WHERE key = ?", arguments: [key]).map { [UInt8]($0) }
+        }
+    }
+
+    /// Forgets a log file's stored output once it is published.
+    public func removeLinesReport(key: String) throws {
+        try write { db in try db.execute(sql: "DELETE FROM lines_report WHERE key = ?", arguments: [key]) }
     }
 }

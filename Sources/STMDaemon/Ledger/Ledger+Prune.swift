@@ -60,6 +60,8 @@ extension Ledger {
                     WHERE status IN ('done', 'failed') AND output_json IS NOT NULL
                     """)
             let cleared = db.changesCount
+            // A judged log file's stored output whose file never came back to be published.
+            try db.execute(sql: "DELETE FROM lines_report WHERE created_at < ?", arguments: [cutoff])
             return (deleted, cleared, try Self.forgetAbandonedMemory(in: db, cutoff: cutoff))
         }
         return PruneReport(

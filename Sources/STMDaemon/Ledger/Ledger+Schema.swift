@@ -53,6 +53,18 @@ extension Ledger {
             // A window document's best summary sentences (JSON), for the stream's digest; NULL without a summary.
             try db.execute(sql: "ALTER TABLE memory_window ADD COLUMN highlights TEXT")
         }
+        migrator.registerMigration("v5 lines reports") { db in
+            // The output of a log file judged in a `kind = "lines"` stream, stored with the detector state that judging
+            // it produced, until the output is published: a crash in between publishes this, not a second judgement.
+            try db.execute(
+                sql: """
+                    CREATE TABLE lines_report (
+                        key TEXT PRIMARY KEY,
+                        json BLOB NOT NULL,
+                        created_at REAL NOT NULL
+                    ) STRICT
+                    """)
+        }
         return migrator
     }
 

@@ -20,6 +20,8 @@ public final class DocumentPipeline: @unchecked Sendable {
     #if DEBUG
         /// `STMD_FAULTS=hang-worker:GLOB`: a worker that takes a matching document never returns from it.
         let hangingNames: [String]
+        /// `STMD_FAULTS=die-after-judging:GLOB`: exit between a lines file's state commit and its output.
+        let dyingAfterJudging: [String]
     #endif
     let counters: PipelineCounters
     /// The log detector of `kind = "lines"` streams (set by the daemon when a stream has that kind).
@@ -40,7 +42,9 @@ public final class DocumentPipeline: @unchecked Sendable {
         self.version = version
         self.counters = counters
         #if DEBUG
-            hangingNames = PipelineFaultHooks.fromEnvironment().hangingNames
+            let faults = PipelineFaultHooks.fromEnvironment()
+            hangingNames = faults.hangingNames
+            dyingAfterJudging = faults.dyingAfterJudging
         #endif
     }
 

@@ -3,10 +3,14 @@ import Glibc
 /// Faults for the document pipeline, from the same `STMD_FAULTS` list the watcher reads (debug builds only):
 /// - `hang-worker:GLOB` — a worker that takes a document whose name matches GLOB never returns, so tests can
 ///   show that the systemd watchdog stops being fed when the pipeline stops making progress.
+/// - `die-after-judging:GLOB` — the process exits at once (as if killed) after a `kind = "lines"` file matching GLOB
+///   has been judged and its detector state committed, before its output is published: the crash window that
+///   the stored lines report closes.
 ///
 /// `remainder` is the list without these items, for `WatcherFaultHooks`.
 struct PipelineFaultHooks {
     var hangingNames: [String] = []
+    var dyingAfterJudging: [String] = []
     var remainder = ""
 
     init(specification: String) {
@@ -15,6 +19,8 @@ struct PipelineFaultHooks {
             let item = token.trimmingCharacters(in: " ")
             if item.hasPrefix("hang-worker:"), item.count > "hang-worker:".count {
                 hangingNames.append(String(item.dropFirst("hang-worker:".count)))
+            } else if item.hasPrefix("die-after-judging:"), item.count > "die-after-judging:".count {
+                dyingAfterJudging.append(String(item.dropFirst("die-after-judging:".count)))
             } else {
                 rest.append(item)
             }
