@@ -45,13 +45,14 @@ test: deps
 	done
 
 ## demo: everything set up, then the program's main job on its embedded default.
-## demo: the daemon in the foreground on a copy of demo/inbox (two streams of sample documents): watch the
-## annotations appear beside them, drop more files into demo-inbox/news or demo-inbox/reviews, Ctrl-C to stop.
+## demo: the daemon in the foreground on a copy of demo/inbox (three streams of sample documents, configured by
+## demo/stmd.toml): watch the annotations appear beside them, drop more files into demo-inbox/news, reviews or
+## photos, Ctrl-C to stop.
 demo: release
 	mkdir -p demo-inbox && cp -Rn demo/inbox/. demo-inbox/
 	.build/release/stmd models
-	@echo "make demo: stmd run --inbox demo-inbox (Ctrl-C stops it)"
-	.build/release/stmd run --inbox demo-inbox --state .stmd
+	@echo "make demo: stmd run --inbox demo-inbox --config demo/stmd.toml (Ctrl-C stops it)"
+	.build/release/stmd run --inbox demo-inbox --state .stmd --config demo/stmd.toml
 
 VENV := $(HOME)/.cache/stmd/venv
 

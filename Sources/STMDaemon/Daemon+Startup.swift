@@ -26,13 +26,25 @@ extension Daemon {
     }
 
     /// `[memory] context_head`: the head, checked against the topic task's model (its base), with that model's
-    /// labels; nil when none is configured.
+    /// labels; nil when it is `"none"`. Not set, the topic model's own head is used where one is installed
+    /// (`<model>-context`, as `topic-news-context` ships beside `topic-news`), so the stream state is on by default.
     static func loadContextHead(
         _ configuration: DaemonConfiguration, models: [String: TaskModel], locator: ModelLocator
     ) throws -> (model: any StreamContextModel, labels: [String])? {
-        guard let name = configuration.memory.contextHead else { return nil }
-        let head = try ContextHead(directory: try locator.locate(name))
         let topicTask = configuration.memory.settings.topicTask
+        let name: String
+        switch configuration.memory.contextHead {
+        case DaemonConfiguration.MemoryConfiguration.noContextHead:
+            return nil
+        case let configured?:
+            name = configured
+        case nil:
+            guard let baseName = configuration.tasks[topicTask]?.model, case .classifier? = models[baseName],
+                !baseName.contains("/"), let found = try? locator.locate(baseName + "-context")
+            else { return nil }
+            name = found
+        }
+        let head = try ContextHead(directory: try locator.locate(name))
         guard let baseName = configuration.tasks[topicTask]?.model, case .classifier(let base)? = models[baseName] else {
             throw StartupError.contextHeadWithoutBase(head: name, task: topicTask)
         }

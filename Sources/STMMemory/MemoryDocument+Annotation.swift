@@ -11,7 +11,10 @@ extension MemoryDocument {
         for (task, result) in annotation.tasks.sorted(by: { $0.key < $1.key }) {
             if case .summary(let summary) = result, highlights.isEmpty {
                 highlights = summary.sentences.sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
-                    .prefix(MemoryHighlight.perDocument).map { MemoryHighlight(text: $0.text, score: $0.score) }
+                    .prefix(MemoryHighlight.perDocument).map {
+                        // One line each: a sentence of a hard-wrapped text keeps its line breaks in the annotation.
+                        MemoryHighlight(text: $0.text.split(whereSeparator: \.isWhitespace).joined(separator: " "), score: $0.score)
+                    }
             }
             guard case .classification(let classification) = result else { continue }
             labels[task] = classification.label

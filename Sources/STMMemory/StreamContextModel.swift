@@ -10,6 +10,9 @@
 public protocol StreamContextModel: AnyObject {
     /// Length of the state vector `s` this head keeps per stream.
     var stateSize: Int { get }
+    /// Length of the document vector `e` it reads (the base model's); a document without one of that length — a
+    /// stream whose tasks do not include the base model — is not read by the head.
+    var documentVectorSize: Int { get }
     /// The next state after reading `documentVector` in state `state` (which may be empty: the start of a stream).
     func advance(state: [Float], documentVector: [Float]) -> [Float]
     /// Label probabilities for `documentVector` read in the context `state`.

@@ -40,7 +40,8 @@ public struct StreamMemory: Sendable, Equatable {
     /// `s`, compare with the window, update the detectors, and add it to the window.
     ///
     /// - Parameters:
-    ///   - contextHead: the stream's head, with the labels its probabilities are for (nil: `s` stays as it is).
+    ///   - contextHead: the stream's head, with the labels its probabilities are for (nil, or a document without a
+    ///     vector the head can read: `s` stays as it is).
     public mutating func apply(
         _ document: MemoryDocument, contextHead: (model: any StreamContextModel, labels: [String])? = nil
     ) -> Step {
@@ -50,7 +51,7 @@ public struct StreamMemory: Sendable, Equatable {
 
         var context: Annotation.MemorySection.Context?
         var contextProbabilities: [Float]?
-        if let contextHead {
+        if let contextHead, document.vector.count == contextHead.model.documentVectorSize {
             let probabilities = contextHead.model.probabilities(documentVector: document.vector, state: state.vector)
             state.vector = contextHead.model.advance(state: state.vector, documentVector: document.vector)
             contextProbabilities = probabilities

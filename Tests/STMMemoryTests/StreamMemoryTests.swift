@@ -108,6 +108,7 @@ struct StreamMemoryTests {
     /// component. With an empty state it answers like a context-free head would (0.5/0.5).
     final class AveragingContextHead: StreamContextModel {
         let stateSize = 2
+        let documentVectorSize = 2
         var calls: [String] = []
         func advance(state: [Float], documentVector: [Float]) -> [Float] {
             calls.append("advance")
@@ -119,6 +120,19 @@ struct StreamMemoryTests {
             let lean = state.first ?? 0
             return [0.5 + lean / 4, 0.5 - lean / 4]
         }
+    }
+
+    /// A stream whose tasks do not run the head's base model has no document vector the head can read: the head is
+    /// skipped (no context, `s` unchanged) instead of stopping the daemon.
+    @Test func aDocumentWithoutTheHeadsVectorIsNotReadByIt() {
+        let head = AveragingContextHead()
+        var memory = StreamMemory(settings: MemorySettings(decayTime: 100))
+        _ = memory.apply(Self.document(1, time: 0, vector: [1, 0]), contextHead: (head, ["a", "b"]))
+        let before = memory.state.vector
+        let step = memory.apply(Self.document(2, time: 0, vector: []), contextHead: (head, ["a", "b"]))
+        #expect(step.contextProbabilities == nil)
+        #expect(memory.state.vector == before)
+        #expect(memory.state.documentCount == 2)
     }
 
     @Test func contextHeadReadsTheDecayedStateOfThePreviousDocuments() {

@@ -242,8 +242,9 @@ extension DaemonTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// The README's promise: `stmd run --inbox <a copy of demo/inbox>` annotates the sample documents shipped in
-    /// every stream, and a file dropped in afterwards; Ctrl-C (SIGINT) stops it cleanly.
+    /// The README's promise: `stmd run --inbox <a copy of demo/inbox> --config demo/stmd.toml` annotates the sample
+    /// documents shipped in every stream with that stream's tasks, and a file dropped in afterwards; Ctrl-C (SIGINT)
+    /// stops it cleanly.
     @Test(
         .enabled(if: FileManager.default.fileExists(atPath: repository + "/demo/inbox"), "demo/inbox is not there yet"))
     func theDemoInboxIsAnnotated() async throws {
@@ -260,19 +261,27 @@ extension DaemonTests {
         var inputs = InputLedger()
         for sample in samples { inputs.record(sample) }
 
-        let daemon = try world.start(shippedModels: true)
+        let daemon = try world.start(shippedModels: true, extra: ["--config", Self.repository + "/demo/stmd.toml"])
         let missing = await Self.waitForAnnotations(samples)
         #expect(missing.isEmpty, "not annotated: \(missing.map(\.shown))\n\(daemon.log)")
+        let tasksByStream: [String: Set<String>] = [
+            "news": ["topic", "sentiment", "summary"], "reviews": ["topic", "sentiment"], "photos": ["translation"],
+        ]
+        #expect(Set(streams) == Set(tasksByStream.keys), "demo/stmd.toml and demo/inbox name the same streams")
         for sample in samples {
             let relative = String(decoding: sample.dropFirst(world.inbox.utf8.count + 1), as: UTF8.self)
             let stream = String(relative.prefix { $0 != "/" })
-            try DaemonOutputs.expectAnnotation(of: sample, stream: stream, tasks: ["topic", "sentiment"])
+            let annotation = try DaemonOutputs.expectAnnotation(of: sample, stream: stream, tasks: tasksByStream[stream] ?? [])
+            if stream == "photos" {
+                let translation = (annotation["tasks"] as? [String: Any])?["translation"] as? [String: Any]
+                #expect((translation?["translation"] as? String)?.isEmpty == false, "\(annotation)")
+            }
         }
         let dropped = try world.write(
-            "Shares rallied after the central bank held interest rates steady.\n", streams[0], "dropped.txt",
+            "Shares rallied after the central bank held interest rates steady.\n", "reviews", "dropped.txt",
             into: &inputs)
         #expect(await Self.waitForAnnotations([dropped]).isEmpty, "\(daemon.log)")
-        try DaemonOutputs.expectAnnotation(of: dropped, stream: streams[0], tasks: ["topic", "sentiment"])
+        try DaemonOutputs.expectAnnotation(of: dropped, stream: "reviews", tasks: ["topic", "sentiment"])
         inputs.expectUnchanged()
         let (result, seconds) = try await daemon.stop(SIGINT)
         #expect(result.exitedCleanly && seconds < 5, "\(result)")

@@ -95,7 +95,8 @@ extension DaemonTests {
         let reloading = try #require(await listener.first(after: ready.index) { $0["RELOADING"] == "1" }, "\(listener.messages)")
         #expect(UInt64(reloading.message.fields["MONOTONIC_USEC"] ?? "") != nil, "\(reloading.message)")
         let readyAgain = try #require(await listener.first(after: reloading.index) { $0["READY"] == "1" }, "\(daemon.log)")
-        #expect(daemon.log.contains("notice: reloaded \(world.configPath)"), "\(daemon.log)")
+        // The log line and READY=1 come from different paths: wait for the line rather than race it.
+        #expect(await daemon.waitForLog("notice: reloaded \(world.configPath)"), "\(daemon.log)")
         var inputs = InputLedger()
         let first = try world.write(Self.document(1), "news", "after-reload.txt", into: &inputs)
         #expect(await Self.waitForAnnotations([first]).isEmpty, "\(daemon.log)")
