@@ -8,7 +8,7 @@ SWIFT ?= swift
 # files from export-format fixtures.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync libsystemd-dev systemd systemd-journal-remote
 
-.PHONY: all deps build release test demo bench bench-daemon bench-memory bench-logs eval-logs model-logs-hdfs bench-summary model-summary-news model-translate-en-de eval-translate-en-de clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon bench-memory bench-logs eval-logs model-logs-hdfs bench-summary model-summary-news model-translate-en-de model-translate-de-en eval-translate-en-de clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -195,6 +195,13 @@ model-translate-en-de: release
 	  --valid-source $(MT_DATA)/val.en --valid-target $(MT_DATA)/val.de --out $(TRANSLATE_RUN)/model \
 	  --checkpoint $(TRANSLATE_RUN)/checkpoint --name translate-en-de --source-language en --target-language de \
 	  --checkpoint-every 100 --epochs 30 $(RESUME)
+
+## model-translate-de-en: the de→en translator the same way (7 epochs: the shipped bundle's run).
+model-translate-de-en: release
+	STMD_THREADS=1 .build/release/stmd train translate --source $(MT_DATA)/train.de --target $(MT_DATA)/train.en \
+	  --valid-source $(MT_DATA)/val.de --valid-target $(MT_DATA)/val.en --out .build/translate-de-en/model \
+	  --checkpoint .build/translate-de-en/checkpoint --name translate-de-en --source-language de --target-language en \
+	  --checkpoint-every 100 --epochs 7 $(RESUME)
 
 ## eval-translate-en-de: corpus BLEU (sacrebleu default) of the trained bundle on the validation split, beam 5.
 eval-translate-en-de: release

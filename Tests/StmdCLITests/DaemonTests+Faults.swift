@@ -50,10 +50,11 @@ extension DaemonTests {
         try RawFS.unlink(hold)
 
         #expect(await daemon.waitForLog("the kernel's inotify queue overflowed; rescanning"), "\(daemon.log)")
-        let complete = await eventually(timeout: 120, interval: .milliseconds(100)) { annotated() >= count }
+        // 16,385 documents: about 100 s on a loaded 2-core machine; the deadline is for a stall, not a speed.
+        let complete = await eventually(timeout: 240, interval: .milliseconds(100)) { annotated() >= count }
         #expect(complete, "\(annotated()) of \(count) annotated\n\(daemon.log.suffix(2000))")
         let stale = inputs.filter { !DaemonOutputs.isCurrent($0.path) }
-        #expect(stale.isEmpty, "\(stale.count) without a current annotation, e.g. \(stale.prefix(5).map(\.path.shown))")
+        #expect(stale.count == 0, "\(stale.count) without a current annotation, e.g. \(stale.prefix(5).map { $0.path.shown })")
         // Every file's hash was checked above; a sample in full.
         for input in inputs.prefix(100) { try DaemonOutputs.expectAnnotation(of: input.path, stream: input.stream) }
         #expect(DaemonOutputs.temporaryFiles(under: world.inbox).isEmpty)

@@ -105,3 +105,27 @@ extension DaemonTests {
             "\(result.stderr)")
     }
 }
+
+extension DaemonTests {
+    /// The list form, `tasks = ["summary", "translate:de-en"]`: the shipped models by their short words; the
+    /// translation task is named `translate_de_en` (a journal field name) and runs `translate-de-en`.
+    @Test func theListFormRunsTheShippedSummaryAndTranslation() async throws {
+        let world = try DaemonWorld(
+            "tasklist", streams: ["fotos"], tables: "[streams.fotos]\ntasks = [\"summary\", \"translate:de-en\"]\n")
+        let daemon = try world.start()
+        try #require(await daemon.waitUntilReady(streams: ["fotos"]), "\(daemon.log)")
+        var inputs = InputLedger()
+        let path = try world.write(
+            "Ein Mann fährt mit dem Fahrrad eine Straße entlang.\nZwei Hunde spielen im Schnee.\n", "fotos", "bild.txt",
+            into: &inputs)
+        try #require(await Self.waitForAnnotations([path]).isEmpty, "\(daemon.log)")
+        let tasks = try #require(DaemonOutputs.annotation(of: path)?["tasks"] as? [String: Any])
+        #expect(Set(tasks.keys) == ["summary", "translate_de_en"])
+        let translation = try #require(tasks["translate_de_en"] as? [String: Any])
+        #expect(translation["model"] as? String == "translate-de-en" && translation["target_language"] as? String == "en")
+        let text = (translation["translation"] as? String ?? "").lowercased()
+        #expect(text.contains("man") && text.contains("dogs"), "\(text)")
+        try await Self.stopCleanly(daemon, world)
+        inputs.expectUnchanged()
+    }
+}
