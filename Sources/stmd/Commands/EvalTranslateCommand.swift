@@ -27,6 +27,11 @@ struct EvalTranslateCommand: ParsableCommand {
     @Option(name: .customLong("length-penalty"), help: "GNMT length-penalty exponent α (default: the model's).")
     var lengthPenalty: Float?
 
+    @Option(help: ArgumentHelp(
+        "Output layer: reference (float32, the model's own step), f32 (fused kernels) or bf16 (default where the CPU has AVX-512 BF16).",
+        valueName: "reference|f32|bf16"))
+    var decoding: TranslatorDecoding = .fastest
+
     @Option(help: "Write the translations here as well.")
     var output: String?
 
@@ -39,7 +44,7 @@ struct EvalTranslateCommand: ParsableCommand {
         guard sources.count == references.count else {
             throw CommandFailure("\(target): \(references.count) lines, but \(source) has \(sources.count)")
         }
-        let translator = try loadTranslator(model, search: search)
+        let translator = try loadTranslator(model, search: search, decoding: decoding)
         let start = Date()
         var hypotheses: [String] = []
         for (index, line) in sources.enumerated() {
@@ -57,6 +62,7 @@ struct EvalTranslateCommand: ParsableCommand {
                 "brevityPenalty": bleu.brevityPenalty, "hypothesisLength": bleu.hypothesisLength,
                 "referenceLength": bleu.referenceLength, "beam": beam ?? translator.configuration.beamWidth,
                 "lengthPenalty": lengthPenalty ?? translator.configuration.lengthPenalty, "seconds": seconds,
+                "decoding": translator.decoding.rawValue,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
