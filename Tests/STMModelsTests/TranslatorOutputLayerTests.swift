@@ -31,12 +31,9 @@ struct TranslatorOutputLayerTests {
             for v in 0..<100 { #expect(abs(row[v] - expected[r, v]) <= 1e-5, "f32 [\(r), \(v)]") }
         }
         let bf16 = TranslatorOutputLayer(table: table, bias: bias, precision: .bfloat16)
-        guard bf16.precision == .bfloat16 else {
-            #expect(!FusedKernels.hasBF16GEMM, "bf16 asked for and available, but the layer fell back")
-            return
-        }
-        #expect(bf16.stride == 112)
-        // Both operands rounded to bf16 (relative error ≤ 2⁻⁹ each): |error| ≤ ~2⁻⁸ Σ|h·e| per logit.
+        #expect(bf16.precision == .bfloat16 && bf16.stride == 112 && bf16.nativeBF16 == FusedKernels.hasBF16GEMM)
+        // The table (and, with BF16 dot products, h too) rounded to bf16, relative error ≤ 2⁻⁹ each:
+        // |error| ≤ ~2⁻⁸ Σ|h·e| per logit.
         for (r, row) in logits(bf16, hidden).enumerated() {
             for v in 0..<100 {
                 var magnitude: Float = 0

@@ -5,8 +5,9 @@ import Testing
 import Glibc
 #endif
 
-/// The decoding kernels (log-sum-exp, top-k) against plain Swift references, and the bf16 GEMM's panel for
-/// fewer rows than a full one (a beam of hypotheses) against the same rows multiplied one at a time. Like
+/// The decoding kernels (log-sum-exp, top-k) against plain Swift references, the bf16 GEMM's panel for fewer
+/// rows than a full one (a beam of hypotheses) against the same rows multiplied one at a time, and the widened
+/// bf16 GEMM against float64. Like
 /// `KernelTests`, they run against the kernel set in force (`make test` forces each in turn).
 struct DecodeKernelTests {
     private func random(_ count: Int, bound: Float, seed: UInt64) -> [Float] {
@@ -90,6 +91,34 @@ struct DecodeKernelTests {
                 var total = 0.0
                 for p in 0..<k { total += widen(ab[i * k + p]) * widen(bb[j * k + p]) }
                 worst = max(worst, abs(Double(together[i * n + j]) - total))
+            }
+        }
+        #expect(worst < 1e-4, "max error \(worst)")
+    }
+
+    @Test(arguments: [(1, 48, 37), (4, 16, 8), (5, 64, 256), (7, 32, 1)])
+    func widenedBFloat16ProductMatchesDoublePrecision(m: Int, n: Int, k: Int) {
+        let a = random(m * k, bound: 1, seed: 7), b = random(n * k, bound: 1, seed: 8)
+        let start = random(m * n, bound: 1, seed: 9)
+        let packed = FusedKernels.packBF16(b, rows: n, columns: k)
+        var c = start
+        a.withUnsafeBufferPointer { ap in
+            packed.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    FusedKernels.gemmBF16Widened(
+                        m: m, n: n, k: k, a: ap.baseAddress!, lda: k, packedB: bp.baseAddress!, c: cp.baseAddress!, ldc: n,
+                        accumulate: true)
+                }
+            }
+        }
+        // B rounded to bf16, A exact: only float32 accumulation error remains.
+        let bb = FusedKernels.bfloat16(b).map { Double(Float(bitPattern: UInt32($0) << 16)) }
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var total = Double(start[i * n + j])
+                for p in 0..<k { total += Double(a[i * k + p]) * bb[j * k + p] }
+                worst = max(worst, abs(Double(c[i * n + j]) - total))
             }
         }
         #expect(worst < 1e-4, "max error \(worst)")

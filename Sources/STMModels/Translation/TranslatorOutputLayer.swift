@@ -4,17 +4,19 @@ public import STMTensor
 ///
 /// Decoding spends most of its time here (every step, every hypothesis, the full vocabulary), and the product
 /// is bound by streaming the table. `float32` is the reference (oneDNN sgemm on the tied embedding table);
-/// `bfloat16` streams half the bytes and multiplies with vdpbf16ps, accumulating in float32 (the decoder
-/// output is rounded to bfloat16 too). bfloat16 needs AVX-512 BF16; where the kernels in force lack it, the
-/// layer falls back to float32 and says so in `precision`.
+/// `bfloat16` keeps the table in bfloat16 and streams half the bytes. Where the kernels in force have AVX-512 BF16
+/// it multiplies with vdpbf16ps (the decoder output rounded to bfloat16 too); elsewhere it widens the weights to
+/// float32 in registers (`FusedKernels.gemmBF16Widened`, decoder output kept in float32). Both accumulate in
+/// float32.
 public struct TranslatorOutputLayer: Sendable {
     public enum Precision: String, Sendable, CaseIterable {
         case float32 = "f32"
         case bfloat16 = "bf16"
     }
 
-    /// The precision in use (bfloat16 requested on a CPU without AVX-512 BF16 gives float32).
     public let precision: Precision
+    /// Whether the bfloat16 product uses the CPU's BF16 dot product (decided when the layer is prepared).
+    public let nativeBF16: Bool
     public let vocabularySize: Int
     public let dimension: Int
     /// Distance between rows of the logits `logits` writes: the vocabulary, padded to whole 16-column panels
@@ -24,8 +26,12 @@ public struct TranslatorOutputLayer: Sendable {
     private let packed: [UInt16]
     private let bias: [Float]
 
-    /// The fastest precision the kernels in force run.
-    public static var fastest: Precision { FusedKernels.hasBF16GEMM ? .bfloat16 : .float32 }
+    /// The default: bfloat16 with BF16 dot products or AVX2 to widen with (measured faster than float32 with
+    /// both, BENCHMARKS.md); float32 on a baseline-only CPU, where oneDNN's own kernel was not measured against
+    /// the plain-C widening.
+    public static var fastest: Precision {
+        FusedKernels.hasBF16GEMM || KernelISA.current >= .avx2 ? .bfloat16 : .float32
+    }
 
     /// - Parameters: table: `[V, E]` (the tied embedding table); bias: `[V]`.
     public init(table: Tensor, bias: Tensor, precision: Precision) {
@@ -33,14 +39,14 @@ public struct TranslatorOutputLayer: Sendable {
         vocabularySize = table.rowCount
         dimension = table.columnCount
         self.table = table
-        if precision == .bfloat16 && FusedKernels.hasBF16GEMM {
-            self.precision = .bfloat16
+        self.precision = precision
+        nativeBF16 = precision == .bfloat16 && FusedKernels.hasBF16GEMM
+        if precision == .bfloat16 {
             stride = (vocabularySize + 15) / 16 * 16
             var padded = table.scalars
             padded.append(contentsOf: repeatElement(0, count: (stride - vocabularySize) * dimension))
             packed = FusedKernels.packBF16(padded, rows: stride, columns: dimension)
         } else {
-            self.precision = .float32
             stride = vocabularySize
             packed = []
         }
@@ -60,9 +66,15 @@ public struct TranslatorOutputLayer: Sendable {
             }
         case .bfloat16:
             packed.withUnsafeBufferPointer { weights in
-                FusedKernels.gemmBF16(
-                    m: rows, n: stride, k: dimension, a: hidden, lda: dimension, packedB: weights.baseAddress!, c: logits,
-                    ldc: stride, accumulate: false)
+                if nativeBF16 {
+                    FusedKernels.gemmBF16(
+                        m: rows, n: stride, k: dimension, a: hidden, lda: dimension, packedB: weights.baseAddress!, c: logits,
+                        ldc: stride, accumulate: false)
+                } else {
+                    FusedKernels.gemmBF16Widened(
+                        m: rows, n: stride, k: dimension, a: hidden, lda: dimension, packedB: weights.baseAddress!, c: logits,
+                        ldc: stride, accumulate: false)
+                }
             }
         }
         bias.withUnsafeBufferPointer { b in

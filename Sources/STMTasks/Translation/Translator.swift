@@ -9,8 +9,7 @@ public struct Translator: Sendable {
     public let subwords: BytePairEncoding
     let model: AttentionTranslatorModel
     public let parameters: AttentionTranslatorModel.Parameters
-    /// The decoding in use (`fastest` unless the initialiser was told otherwise; bfloat16 asked for on a CPU
-    /// without it reads `float32`).
+    /// The decoding in use (`fastest` unless the initialiser was told otherwise).
     public let decoding: TranslatorDecoding
     /// The output layer prepared for `decoding` (nil for the reference).
     let outputLayer: TranslatorOutputLayer?

@@ -142,6 +142,16 @@ public enum FusedKernels {
         stm_top_k(x, count, k, indices, values)
     }
 
+    /// `gemmBF16`'s product (same packed B) on any CPU: the weights widened to float32 in registers, A kept in
+    /// float32 (AVX2+FMA where the kernels in force have it, plain C otherwise). Half the weight bytes of sgemm.
+    @inline(__always)
+    public static func gemmBF16Widened(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packedB: UnsafePointer<UInt16>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        stm_gemm_bf16_widen(m, n, k, a, lda, packedB, c, ldc, accumulate ? 1 : 0)
+    }
+
     @inline(__always)
     public static func adamUpdate(
         count: Int, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
