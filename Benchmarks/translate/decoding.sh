@@ -25,13 +25,15 @@ done
 echo "load after: $(cut -d ' ' -f 1-3 /proc/loadavg)"
 python3 - "$results" <<'PY'
 import re, statistics, sys
-runs = {}
+runs, cpu = {}, {}
 for line in open(sys.argv[1]):
     decoding, rest = line.split(" ", 1)
     runs.setdefault(decoding, []).append(float(re.search(r"([0-9.]+) ms per sentence", rest).group(1)))
-reference = statistics.median(runs["reference"])
+    cpu.setdefault(decoding, []).append(float(re.search(r"thread CPU ([0-9.]+) ms", rest).group(1)))
+reference, reference_cpu = statistics.median(runs["reference"]), statistics.median(cpu["reference"])
 for decoding, values in runs.items():
-    median = statistics.median(values)
+    median, median_cpu = statistics.median(values), statistics.median(cpu[decoding])
     print(f"{decoding}: median {median:.1f} ms per sentence over {len(values)} runs "
-          f"(min {min(values):.1f}, max {max(values):.1f}; {reference / median:.2f}x the reference)")
+          f"(min {min(values):.1f}, max {max(values):.1f}; {reference / median:.2f}x the reference); "
+          f"thread CPU median {median_cpu:.1f} ms ({reference_cpu / median_cpu:.2f}x)")
 PY
