@@ -49,17 +49,21 @@ struct TranslatorOutputLayerTests {
         let held = AttentionTranslatorModelTests.reversalPairs(count: 50, seed: 99)
         let f32 = TranslatorOutputLayer(table: parameters.embedding.weight, bias: parameters.outputBias, precision: .float32)
         let bf16 = TranslatorOutputLayer(table: parameters.embedding.weight, bias: parameters.outputBias, precision: .bfloat16)
-        var bf16Same = 0
+        let layers = TranslatorDecoderLayers(model: model, parameters: parameters)
+        var bf16Same = 0, allBF16Same = 0
         for (source, _) in held {
             let reference = model.translate(source, startID: 1, endID: 2, parameters: parameters, beamWidth: beamWidth)
             let fast = model.translate(source, startID: 1, endID: 2, parameters: parameters, beamWidth: beamWidth, output: f32)
             #expect(fast == reference, "f32 fused path, beam \(beamWidth), source \(source)")
             let half = model.translate(source, startID: 1, endID: 2, parameters: parameters, beamWidth: beamWidth, output: bf16)
             if half == reference { bf16Same += 1 }
-            #expect(half.count <= 2 * source.count + 10)
+            let allHalf = model.translate(
+                source, startID: 1, endID: 2, parameters: parameters, beamWidth: beamWidth, output: bf16, decoder: layers)
+            if allHalf == reference { allBF16Same += 1 }
         }
         // bf16 scores differ from float32 in the third significant digit: a near-tie may flip, but rarely.
-        #expect(bf16Same >= 48, "bf16: \(bf16Same)/50 the same as the reference")
+        #expect(bf16Same >= 48, "bf16 output layer: \(bf16Same)/50 the same as the reference")
+        #expect(allBF16Same >= 48, "bf16 output and decoder layers: \(allBF16Same)/50 the same as the reference")
     }
 
     @Test func untrainedModelDecodesTheSameThroughEitherPath() {

@@ -57,11 +57,12 @@ extension AttentionTranslatorModel {
     /// Without `output`, each step is the reference (`step`: float32 logits, a full log-softmax, candidates picked
     /// in Swift). With it, the logits come from the prepared layer (bfloat16 or float32) into one buffer reused by
     /// every step, and the normaliser and each hypothesis' best tokens come from the fused kernels
-    /// (`FusedKernels.logSumExp`, `topK`); the search around them is the same code.
+    /// (`FusedKernels.logSumExp`, `topK`); the search around them is the same code. With `decoder` as well (used
+    /// only together with `output`), the GRU and `combine` products run on its bfloat16 weights.
     /// - Returns: the best hypothesis' tokens (without `</s>`).
     public func translate(
         _ source: [Int], startID: Int, endID: Int, parameters: Parameters, beamWidth: Int = 5, lengthPenalty: Float = 0.6,
-        maxLength: Int? = nil, output: TranslatorOutputLayer? = nil
+        maxLength: Int? = nil, output: TranslatorOutputLayer? = nil, decoder layers: TranslatorDecoderLayers? = nil
     ) -> [Int] {
         precondition(beamWidth >= 1, "AttentionTranslatorModel.translate: beam width \(beamWidth)")
         let limit = maxLength ?? (2 * source.count + 10)
@@ -81,7 +82,11 @@ extension AttentionTranslatorModel {
             var candidates: [(hypothesis: Int, token: Int, score: Float)] = []
             let next: Tensor
             if expander != nil {
-                let (outputs, newStates) = decoderOutputs(previous: previous, states: states, source: encoded, parameters: parameters)
+                let (outputs, newStates) = if let layers {
+                    layers.step(x: embedding.forward(previous, parameters: parameters.embedding), states: states, source: encoded)
+                } else {
+                    decoderOutputs(previous: previous, states: states, source: encoded, parameters: parameters)
+                }
                 next = newStates
                 expander!.expand(outputs) { k, token, value in candidates.append((k, token, open[k].score + value)) }
             } else {

@@ -16,15 +16,15 @@ public struct TranslatorOutputLayer: Sendable {
 
     public let precision: Precision
     /// Whether the bfloat16 product uses the CPU's BF16 dot product (decided when the layer is prepared).
-    public let nativeBF16: Bool
+    public var nativeBF16: Bool { packed?.native ?? false }
     public let vocabularySize: Int
     public let dimension: Int
     /// Distance between rows of the logits `logits` writes: the vocabulary, padded to whole 16-column panels
     /// for bfloat16.
     public let stride: Int
     private let table: Tensor
-    private let packed: [UInt16]
     private let bias: [Float]
+    private let packed: PackedBF16Matrix?
 
     /// The default: bfloat16 with BF16 dot products or AVX2 to widen with (measured faster than float32 with
     /// both, BENCHMARKS.md); float32 on a baseline-only CPU, where oneDNN's own kernel was not measured against
@@ -40,47 +40,28 @@ public struct TranslatorOutputLayer: Sendable {
         dimension = table.columnCount
         self.table = table
         self.precision = precision
-        nativeBF16 = precision == .bfloat16 && FusedKernels.hasBF16GEMM
-        if precision == .bfloat16 {
-            stride = (vocabularySize + 15) / 16 * 16
-            var padded = table.scalars
-            padded.append(contentsOf: repeatElement(0, count: (stride - vocabularySize) * dimension))
-            packed = FusedKernels.packBF16(padded, rows: stride, columns: dimension)
-        } else {
-            stride = vocabularySize
-            packed = []
-        }
-        self.bias = bias.scalars + [Float](repeating: 0, count: stride - vocabularySize)
+        self.bias = bias.scalars
+        packed = precision == .bfloat16 ? PackedBF16Matrix(weight: table, bias: bias) : nil
+        stride = packed?.paddedRows ?? vocabularySize
     }
 
     /// Writes the logits of `rows` decoder outputs `hidden` (`[rows, dimension]`, row-major) to `logits`:
     /// row r at `logits + r · stride`, its first `vocabularySize` entries meaningful.
     public func logits(_ hidden: UnsafePointer<Float>, rows: Int, into logits: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
-        switch precision {
-        case .float32:
-            table.scalars.withUnsafeBufferPointer { weights in
-                BLAS.sgemm(
-                    transposeA: false, transposeB: true, m: rows, n: vocabularySize, k: dimension, alpha: 1,
-                    a: hidden, lda: dimension, b: weights.baseAddress!, ldb: dimension, beta: 0, c: logits, ldc: stride)
-            }
-        case .bfloat16:
-            packed.withUnsafeBufferPointer { weights in
-                if nativeBF16 {
-                    FusedKernels.gemmBF16(
-                        m: rows, n: stride, k: dimension, a: hidden, lda: dimension, packedB: weights.baseAddress!, c: logits,
-                        ldc: stride, accumulate: false)
-                } else {
-                    FusedKernels.gemmBF16Widened(
-                        m: rows, n: stride, k: dimension, a: hidden, lda: dimension, packedB: weights.baseAddress!, c: logits,
-                        ldc: stride, accumulate: false)
-                }
-            }
+        if let packed {
+            packed.multiply(hidden, m: rows, into: logits, ldy: stride)
+            return
+        }
+        table.scalars.withUnsafeBufferPointer { weights in
+            BLAS.sgemm(
+                transposeA: false, transposeB: true, m: rows, n: vocabularySize, k: dimension, alpha: 1,
+                a: hidden, lda: dimension, b: weights.baseAddress!, ldb: dimension, beta: 0, c: logits, ldc: stride)
         }
         bias.withUnsafeBufferPointer { b in
             for r in 0..<rows {
                 let row = logits + r * stride
-                for v in 0..<stride { row[v] += b[v] }
+                for v in 0..<vocabularySize { row[v] += b[v] }
             }
         }
     }

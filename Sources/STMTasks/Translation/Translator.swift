@@ -13,6 +13,8 @@ public struct Translator: Sendable {
     public let decoding: TranslatorDecoding
     /// The output layer prepared for `decoding` (nil for the reference).
     let outputLayer: TranslatorOutputLayer?
+    /// The decoder's GRU and `combine` in bfloat16 (bf16 decoding only).
+    let decoderLayers: TranslatorDecoderLayers?
     private let splitter = SentenceSplitter()
 
     /// Loads and checks every file of the bundle in `directory` (every weight key and shape must match).
@@ -46,6 +48,7 @@ public struct Translator: Sendable {
             TranslatorOutputLayer(table: parameters.embedding.weight, bias: parameters.outputBias, precision: $0)
         }
         self.outputLayer = layer
+        decoderLayers = layer?.precision == .bfloat16 ? TranslatorDecoderLayers(model: model, parameters: parameters) : nil
         self.decoding = switch layer?.precision {
         case nil: .reference
         case .float32: .float32
@@ -69,7 +72,7 @@ public struct Translator: Sendable {
         let output = model.translate(
             ids, startID: BytePairEncoding.startID, endID: BytePairEncoding.endID, parameters: parameters,
             beamWidth: beamWidth ?? configuration.beamWidth, lengthPenalty: lengthPenalty ?? configuration.lengthPenalty,
-            output: outputLayer)
+            output: outputLayer, decoder: decoderLayers)
         return subwords.decode(output).filter { $0 != "\n" && $0 != "\r" }
     }
 }

@@ -8,8 +8,8 @@ public enum TranslatorDecoding: String, Sendable, CaseIterable {
     /// Float32 logits through the prepared layer and the fused normaliser/top-k kernels: the reference's
     /// numbers up to summation order and the kernels' exp.
     case float32 = "f32"
-    /// The output table in bfloat16: half the bytes per step (BF16 dot products with AVX-512 BF16, the weights
-    /// widened to float32 in registers elsewhere).
+    /// The output table and the decoder's GRU and `combine` weights in bfloat16: half the bytes per step (BF16
+    /// dot products with AVX-512 BF16, the weights widened to float32 in registers elsewhere).
     case bfloat16 = "bf16"
 
     /// What `Translator` uses unless told otherwise: the fastest the CPU runs.
