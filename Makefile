@@ -8,7 +8,7 @@ SWIFT ?= swift
 # files from export-format fixtures.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync libsystemd-dev systemd systemd-journal-remote
 
-.PHONY: all deps build release test demo bench bench-daemon bench-memory bench-logs eval-logs model-logs-hdfs bench-summary model-summary-news model-translate-en-de model-translate-de-en eval-translate-en-de clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon bench-memory bench-logs eval-logs model-logs-hdfs bench-summary model-summary-news model-translate-en-de model-translate-de-en eval-translate-en-de bench-translate clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -206,6 +206,11 @@ model-translate-de-en: release
 ## eval-translate-en-de: corpus BLEU (sacrebleu default) of the trained bundle on the validation split, beam 5.
 eval-translate-en-de: release
 	.build/release/stmd eval translate --model $(TRANSLATE_RUN)/model --source $(MT_DATA)/val.en --target $(MT_DATA)/val.de
+
+## bench-translate: 20-word latency of the en→de bundle at its default beam, reference vs f32 vs bf16 decoding
+## (5 interleaved runs each, medians; one thread).
+bench-translate: release
+	Benchmarks/translate/decoding.sh .build/release/stmd $(TRANSLATE_RUN)/model $(MT_DATA) 5
 
 ## bench-memory: stream memory on the real daemon — RSS and database size for 10,000 documents over 1,000
 ## streams, RSS growth from 50,000 to 100,000 documents, and the time the memory step adds; about 15 minutes.

@@ -14,4 +14,4 @@ cut -f1 "$work/pairs" > "$work/src"
 cut -f2 "$work/pairs" > "$work/ref"
 lines=$(wc -l < "$work/src")
 STMD_THREADS=1 "$stmd" eval translate --model "$model" --source "$work/src" --target "$work/ref" --json "$@" \
-  | python3 -c "import json,sys; r=json.load(sys.stdin); print(f'{r[\"lines\"]} sentences of 20 words, beam {r[\"beam\"]}: {1000*r[\"seconds\"]/r[\"lines\"]:.1f} ms per sentence (BLEU {r[\"bleu\"]:.2f})')"
+  | python3 -c "import json,sys; r=json.load(sys.stdin); print(f'{r[\"lines\"]} sentences of 20 words, beam {r[\"beam\"]}: {1000*r[\"seconds\"]/r[\"lines\"]:.1f} ms per sentence (thread CPU {1000*r[\"cpuSeconds\"]/r[\"lines\"]:.1f} ms; BLEU {r[\"bleu\"]:.2f}; {r[\"decoding\"]})')"

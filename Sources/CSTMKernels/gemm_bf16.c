@@ -40,25 +40,48 @@ static void round_rows(ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, 
     }
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) static void kernel_6x64(
-    ptrdiff_t pairs, const uint32_t *a, const uint16_t *b, ptrdiff_t block_stride, float *c, ptrdiff_t ldc, int keep) {
+/// `rows` (≤ MR) rows of A against 64 output columns. Always inlined with a constant `rows`, so each use is
+/// unrolled with its accumulators in registers.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"), always_inline)) static inline void kernel_rx64(
+    int rows, ptrdiff_t pairs, const uint32_t *a, const uint16_t *b, ptrdiff_t block_stride, float *c, ptrdiff_t ldc,
+    int keep) {
     __m512 acc[MR][NB];
-    for (int r = 0; r < MR; r++)
+    for (int r = 0; r < rows; r++)
         for (int j = 0; j < NB; j++) acc[r][j] = _mm512_setzero_ps();
     for (ptrdiff_t p = 0; p < pairs; p++) {
         __m512bh bv[NB];
         for (int j = 0; j < NB; j++) bv[j] = (__m512bh)_mm512_loadu_si512((const void *)(b + j * block_stride + p * 32));
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < rows; r++) {
             __m512bh av = (__m512bh)_mm512_set1_epi32((int)a[r * pairs + p]);
             for (int j = 0; j < NB; j++) acc[r][j] = _mm512_dpbf16_ps(acc[r][j], av, bv[j]);
         }
     }
-    for (int r = 0; r < MR; r++)
+    for (int r = 0; r < rows; r++)
         for (int j = 0; j < NB; j++) {
             float *out = c + r * ldc + j * 16;
             __m512 v = keep ? _mm512_add_ps(acc[r][j], _mm512_loadu_ps(out)) : acc[r][j];
             _mm512_storeu_ps(out, v);
         }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) static void kernel_6x64(
+    ptrdiff_t pairs, const uint32_t *a, const uint16_t *b, ptrdiff_t block_stride, float *c, ptrdiff_t ldc, int keep) {
+    kernel_rx64(MR, pairs, a, b, block_stride, c, ldc, keep);
+}
+
+/// The 1–5 rows left under a 6-row panel (a beam of hypotheses, a small batch): B is read once for all of them
+/// instead of once per row, and each row keeps NB independent accumulation chains.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) static void kernel_tail_x64(
+    int rows, ptrdiff_t pairs, const uint32_t *a, const uint16_t *b, ptrdiff_t block_stride, float *c, ptrdiff_t ldc,
+    int keep) {
+    switch (rows) {
+    case 1: kernel_rx64(1, pairs, a, b, block_stride, c, ldc, keep); break;
+    case 2: kernel_rx64(2, pairs, a, b, block_stride, c, ldc, keep); break;
+    case 3: kernel_rx64(3, pairs, a, b, block_stride, c, ldc, keep); break;
+    case 4: kernel_rx64(4, pairs, a, b, block_stride, c, ldc, keep); break;
+    case 5: kernel_rx64(5, pairs, a, b, block_stride, c, ldc, keep); break;
+    default: break;
+    }
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) static void kernel_1x16(
@@ -103,11 +126,9 @@ void stm_gemm_bf16(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdif
                 kernel_6x64(pairs, rounded + r * pairs, packed + block * block_stride, block_stride,
                             c + (start + r) * ldc + block * 16, ldc, keep);
             }
-            for (; r < rows; r++) {
-                for (int j = 0; j < NB; j++) {
-                    kernel_1x16(pairs, rounded + r * pairs, packed + (block + j) * block_stride,
-                                c + (start + r) * ldc + (block + j) * 16, keep);
-                }
+            if (r < rows) {
+                kernel_tail_x64((int)(rows - r), pairs, rounded + r * pairs, packed + block * block_stride,
+                                block_stride, c + (start + r) * ldc + block * 16, ldc, keep);
             }
         }
         for (; block < blocks; block++) {

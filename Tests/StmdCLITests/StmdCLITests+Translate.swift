@@ -60,6 +60,24 @@ struct StmdTranslateCLITests {
         let bleu = try #require(report["bleu"] as? Double)
         #expect(bleu > 80, "a word-for-word toy pair should be learned in 8 epochs: BLEU \(bleu)")
 
+        // The reference decoding (float32, the model's own step) and the f32 fused path give the same lines; the
+        // default (bf16 where the CPU has it) scores within half a BLEU point of them on this toy pair.
+        var outputs: [String: [String]] = [:]
+        for decoding in ["reference", "f32"] {
+            let run = try await Stmd.run(
+                ["eval", "translate", "--model", "model", "--source", "val.src", "--target", "val.tgt", "--json", "--beam", "3",
+                 "--decoding", decoding, "--output", "out.\(decoding)"], in: path)
+            try #require(run.exitedCleanly, "\(run)")
+            let result = try JSON.object(run.stdoutLines[0])
+            #expect(result["decoding"] as? String == decoding)
+            #expect(abs((result["bleu"] as? Double ?? 0) - bleu) <= 0.5, "\(decoding): \(result)")
+            outputs[decoding] = try String(contentsOfFile: path + "/out.\(decoding)", encoding: .utf8).components(separatedBy: "\n")
+        }
+        #expect(outputs["reference"] == outputs["f32"] && outputs["f32"]?.count == 41)
+        let badDecoding = try await Stmd.run(
+            ["eval", "translate", "--model", "model", "--source", "val.src", "--target", "val.tgt", "--decoding", "int4"], in: path)
+        #expect(!badDecoding.exitedCleanly && badDecoding.stderr.contains("int4"), "\(badDecoding)")
+
         let listing = try await Stmd.run(["models", "--models", path], in: path)
         #expect(listing.stdout.contains("model  v1  translate") && listing.stdout.contains("en → de"), "\(listing)")
 

@@ -73,6 +73,17 @@ ptrdiff_t stm_bf16_packed_size(ptrdiff_t n, ptrdiff_t k);
 void stm_bf16_pack(ptrdiff_t n, ptrdiff_t k, const float *b, uint16_t *packed);
 void stm_gemm_bf16(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const uint16_t *packed,
                    float *c, ptrdiff_t ldc, float beta);
+
+// The same product on any CPU (gemm_bf16_widen.c): the bf16 weights widened to float32 in registers, A kept in
+// float32, float32 FMAs (AVX2 where the kernels in force have it, plain C otherwise). Same packing, any M.
+void stm_gemm_bf16_widen(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const uint16_t *packed,
+                         float *c, ptrdiff_t ldc, float beta);
+
+// Decoding over an output layer's logits (decode.c). log Σ exp(x[i]) over n values (max-shifted: no overflow).
+float stm_log_sum_exp(const float *x, ptrdiff_t n);
+// The k largest of x[0..<n] (NaN and -inf never enter), best first, ties to the lower index; returns how many
+// were found (min(k, finite count)).
+ptrdiff_t stm_top_k(const float *x, ptrdiff_t n, ptrdiff_t k, int32_t *indices, float *values);
 #ifdef __cplusplus
 }
 #endif

@@ -128,6 +128,30 @@ public enum FusedKernels {
         stm_gemm_bf16(m, n, k, a, lda, packedB, c, ldc, accumulate ? 1 : 0)
     }
 
+    /// log Σ exp(x[i]) over `count` values, shifted by their maximum (no overflow); the vector paths use the
+    /// kernels' polynomial exp.
+    @inline(__always)
+    public static func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float { stm_log_sum_exp(x, count) }
+
+    /// The `k` largest of `x[0..<count]`, best first (an equal value keeps the lower index); NaN and -inf never
+    /// enter. Returns how many were written to `indices` and `values` (each with room for `k`).
+    @inline(__always)
+    public static func topK(
+        _ x: UnsafePointer<Float>, count: Int, k: Int, indices: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Float>
+    ) -> Int {
+        stm_top_k(x, count, k, indices, values)
+    }
+
+    /// `gemmBF16`'s product (same packed B) on any CPU: the weights widened to float32 in registers, A kept in
+    /// float32 (AVX2+FMA where the kernels in force have it, plain C otherwise). Half the weight bytes of sgemm.
+    @inline(__always)
+    public static func gemmBF16Widened(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packedB: UnsafePointer<UInt16>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        stm_gemm_bf16_widen(m, n, k, a, lda, packedB, c, ldc, accumulate ? 1 : 0)
+    }
+
     @inline(__always)
     public static func adamUpdate(
         count: Int, parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,

@@ -27,6 +27,11 @@ struct EvalTranslateCommand: ParsableCommand {
     @Option(name: .customLong("length-penalty"), help: "GNMT length-penalty exponent α (default: the model's).")
     var lengthPenalty: Float?
 
+    @Option(help: ArgumentHelp(
+        "Output layer: reference (float32, the model's own step), f32 (fused kernels) or bf16 (default where the CPU has AVX-512 BF16).",
+        valueName: "reference|f32|bf16"))
+    var decoding: TranslatorDecoding = .fastest
+
     @Option(help: "Write the translations here as well.")
     var output: String?
 
@@ -39,14 +44,14 @@ struct EvalTranslateCommand: ParsableCommand {
         guard sources.count == references.count else {
             throw CommandFailure("\(target): \(references.count) lines, but \(source) has \(sources.count)")
         }
-        let translator = try loadTranslator(model, search: search)
-        let start = Date()
+        let translator = try loadTranslator(model, search: search, decoding: decoding)
+        let start = Date(), startCPU = Self.threadCPUSeconds()
         var hypotheses: [String] = []
         for (index, line) in sources.enumerated() {
             hypotheses.append(translator.translate(line: line, beamWidth: beam, lengthPenalty: lengthPenalty))
             if (index + 1) % 200 == 0 { printError("\(index + 1)/\(sources.count) lines") }
         }
-        let seconds = Date().timeIntervalSince(start)
+        let seconds = Date().timeIntervalSince(start), cpuSeconds = Self.threadCPUSeconds() - startCPU
         if let output {
             try Data((hypotheses.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
         }
@@ -57,6 +62,8 @@ struct EvalTranslateCommand: ParsableCommand {
                 "brevityPenalty": bleu.brevityPenalty, "hypothesisLength": bleu.hypothesisLength,
                 "referenceLength": bleu.referenceLength, "beam": beam ?? translator.configuration.beamWidth,
                 "lengthPenalty": lengthPenalty ?? translator.configuration.lengthPenalty, "seconds": seconds,
+                "cpuSeconds": cpuSeconds,
+                "decoding": translator.decoding.rawValue,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -66,5 +73,13 @@ struct EvalTranslateCommand: ParsableCommand {
                     + "(BP = \(fixed(bleu.brevityPenalty, 3)) hyp_len = \(bleu.hypothesisLength) ref_len = \(bleu.referenceLength))")
             print("\(sources.count) lines in \(fixed(seconds, 1)) s")
         }
+    }
+
+    /// CPU time of the calling thread (translation runs on it alone with `STMD_THREADS=1`): on a shared machine it
+    /// leaves out the time other processes held the core, which the wall clock `seconds` includes.
+    static func threadCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

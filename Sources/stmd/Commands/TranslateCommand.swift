@@ -24,6 +24,11 @@ struct TranslateCommand: ParsableCommand {
     @Option(name: .customLong("length-penalty"), help: "GNMT length-penalty exponent α (default: the model's).")
     var lengthPenalty: Float?
 
+    @Option(help: ArgumentHelp(
+        "Output layer: reference (float32, the model's own step), f32 (fused kernels) or bf16 (default where the CPU has AVX-512 BF16).",
+        valueName: "reference|f32|bf16"))
+    var decoding: TranslatorDecoding = .fastest
+
     @Argument(help: ArgumentHelp("The text file (- or nothing: standard input).", valueName: "file"))
     var file: String = "-"
 
@@ -34,7 +39,7 @@ struct TranslateCommand: ParsableCommand {
     func run() throws {
         _ = configureThreads(reuseFreedMemory: false)
         let lines = try readTextLines(file)
-        let translator = try loadTranslator(model, search: search)
+        let translator = try loadTranslator(model, search: search, decoding: decoding)
         printError("\(translator.name): \(lines.count) lines")
         for line in lines { print(translator.translate(line: line, beamWidth: beam, lengthPenalty: lengthPenalty)) }
     }
@@ -61,9 +66,11 @@ func readTextLines(_ file: String) throws -> [String] {
     return lines
 }
 
-func loadTranslator(_ nameOrPath: String, search: ModelSearchOptions) throws -> Translator {
+func loadTranslator(
+    _ nameOrPath: String, search: ModelSearchOptions, decoding: TranslatorDecoding = .fastest
+) throws -> Translator {
     do {
-        return try Translator(directory: try search.locator.locate(nameOrPath))
+        return try Translator(directory: try search.locator.locate(nameOrPath), decoding: decoding)
     } catch {
         throw CommandFailure(error.description)
     }
