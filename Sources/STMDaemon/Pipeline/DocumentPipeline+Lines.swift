@@ -34,10 +34,7 @@ extension DocumentPipeline {
             summary = (report["lines"] as? Int ?? 0, (report["anomalies"] as? [Any])?.count ?? 0)
         } else {
             guard let judged = judge(document, location: location, relativePath: relativePath, hash: hash, hint: hint, monitor: monitor, key: reportKey) else {
-                _ = try? ledger.recordFailure(
-                    location, content: nil, error: "the stream's log detector state could not be stored", transient: true,
-                    nextAttempt: Date().addingTimeInterval(Self.seconds(configuration.retry.initialBackoff)))
-                return .retryLater
+                return retryLater(location, content: nil, error: "the stream's log detector state could not be stored")
             }
             (json, summary) = judged
             #if DEBUG
@@ -48,10 +45,7 @@ extension DocumentPipeline {
             try publish(json: json, location: location, kind: .annotation, content: content, modelVersions: [:], error: nil)
         } catch {
             log.warning("\(display): output not written: \(error)")
-            _ = try? ledger.recordFailure(
-                location, content: content, error: String(describing: error), transient: true,
-                nextAttempt: Date().addingTimeInterval(Self.seconds(configuration.retry.initialBackoff)))
-            return .retryLater
+            return retryLater(location, content: content, error: String(describing: error))
         }
         try? ledger.removeLinesReport(key: reportKey)
         counters.published()

@@ -232,10 +232,7 @@ public final class DocumentPipeline: @unchecked Sendable {
                 error: nil, memory: memory)
         } catch {
             log.warning("\(display): output not written: \(error)")
-            _ = try? ledger.recordFailure(
-                location, content: content, error: String(describing: error), transient: true,
-                nextAttempt: Date().addingTimeInterval(Self.seconds(configuration.retry.initialBackoff)))
-            return .retryLater
+            return retryLater(location, content: content, error: String(describing: error))
         }
         counters.published()
         log.log(log.documentLevel, entry.message, metadata: entry.metadata)
@@ -315,6 +312,14 @@ public final class DocumentPipeline: @unchecked Sendable {
             _ = try? ledger.recordFailure(location, content: nil, error: String(describing: error), transient: false)
         }
         return .errorOutput(code: error.code)
+    }
+
+    /// A transient failure: the document is tried again after the first backoff (the ledger doubles it from there).
+    func retryLater(_ location: DocumentLocation, content: ContentIdentity?, error: String) -> Outcome {
+        _ = try? ledger.recordFailure(
+            location, content: content, error: error, transient: true,
+            nextAttempt: Date().addingTimeInterval(Self.seconds(configuration.retry.initialBackoff)))
+        return .retryLater
     }
 
     private func annotator(for tasks: [String: TaskSpec], state: WorkerState) throws -> DocumentAnnotator {
