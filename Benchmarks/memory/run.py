@@ -196,6 +196,17 @@ def growth(args, texts):
             "documents": 50_000 * (part + 1), "rss_mib": round(status["VmRSS"], 1),
             "seconds": round(time.time() - started, 1), "load": os.getloadavg()[0],
             "database_mb": round(database_bytes(state) / 1e6, 2)}
+        if args.growth_rest:
+            # What a user sees once the daemon is at rest: RSS steady (within 0.5 MiB over 10 s), up to 180 s.
+            samples, waited = [], 0
+            while waited < 180:
+                samples.append(proc_status(daemon.process.pid)["VmRSS"])
+                if len(samples) >= 10 and max(samples[-10:]) - min(samples[-10:]) <= 0.5:
+                    break
+                time.sleep(1)
+                waited += 1
+            reading["rss_mib_rest"] = round(samples[-1], 1)
+            reading["rest_seconds"] = waited
         if args.probe:
             reading.update(probe(daemon.process.pid, args, f"{50 * (part + 1)}k"))
         readings.append(reading)
@@ -205,7 +216,11 @@ def growth(args, texts):
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
     first, second = readings[0]["rss_mib"], readings[1]["rss_mib"]
-    return {
+    rest = {}
+    if args.growth_rest:
+        rest_first, rest_second = readings[0]["rss_mib_rest"], readings[1]["rss_mib_rest"]
+        rest = {"growth_percent_rest": round((rest_second - rest_first) / rest_first * 100, 2)}
+    return {**rest,
         "rss_mib_at_50k": first, "rss_mib_at_100k": second,
         "growth_percent": round((second - first) / first * 100, 2),
         "peak_rss_mib": round(peak, 1), "database_mb_at_100k": readings[1]["database_mb"], "readings": readings,
@@ -255,6 +270,9 @@ def main():
         help="run the growth part with [memory] enabled = false (to see what the rest of the daemon adds)")
     parser.add_argument("--growth-readings", type=int, default=2, help="growth: RSS readings, one per 50,000 documents")
     parser.add_argument("--growth-settle", type=float, default=2, help="growth: seconds to wait before each reading")
+    parser.add_argument(
+        "--growth-rest", action="store_true",
+        help="growth: also read RSS once it is steady (0.5 MiB over 10 s, at most 180 s): the daemon at rest")
     parser.add_argument("--probe", action="store_true", help="growth: RSS split and malloc_stats (gdb) at each reading")
     parser.add_argument("--probe-trim", action="store_true", help="with --probe: also malloc_trim(0) and read RSS again")
     parser.add_argument("--keep", action="store_true", help="keep the work folders (logs) after the run")

@@ -76,10 +76,7 @@ public final class Daemon: @unchecked Sendable {
     private var stopping = false
     private let startedAt = Date()
     /// Where rescan results are checked against the ledger before they are queued (one waiting check per path).
-    /// Lazy to reach `self`; touched only by `consumeEvents`.
-    private lazy var scanFilter = ScanFilterQueue<WorkItem>(label: "stmd.scan-filter") { [unowned self] item in
-        if !pipeline.isSettled(item) { submit(item) }
-    }
+    private let scanFilter: ScanFilterQueue<WorkItem>
 
     public init(setup: DaemonSetup, log: DaemonLog) throws {
         self.setup = setup
@@ -122,6 +119,9 @@ public final class Daemon: @unchecked Sendable {
         pipeline = DocumentPipeline(
             configuration: configuration, ledger: ledger, writer: writer, log: log, version: setup.version,
             models: loaded, counters: counters)
+        scanFilter = ScanFilterQueue(label: "stmd.scan-filter") { [pipeline, scheduler] item in
+            if !pipeline.isSettled(item) { Self.submit(item, to: scheduler, log: log) }
+        }
         if configuration.memory.enabled {
             pipeline.memory = StreamMemoryEngine(
                 ledger: ledger, configuration: configuration.memory,
@@ -260,6 +260,10 @@ public final class Daemon: @unchecked Sendable {
     }
 
     private func submit(_ item: WorkItem) {
+        Self.submit(item, to: scheduler, log: log)
+    }
+
+    private static func submit(_ item: WorkItem, to scheduler: StreamScheduler<WorkItem>, log: DaemonLog) {
         switch scheduler.submit(item, key: item.key, stream: item.location.stream) {
         case .full:
             log.debug("stream \(item.location.stream): queue full, the file will be picked up by a rescan")
@@ -301,7 +305,11 @@ public final class Daemon: @unchecked Sendable {
             logMonitor?.applyFeedback()
             let progress = scheduler.progress
             rate.record(finished: progress.finished)
-            if release.shouldRelease(finished: progress.finished, idle: progress.idle, now: Date().timeIntervalSince1970) {
+            let checks = scanFilter.progress
+            if release.shouldRelease(
+                work: progress.finished + checks.checked / FreeMemoryRelease.checksPerDocument,
+                idle: progress.idle && checks.idle, now: Date().timeIntervalSince1970)
+            {
                 Allocator.releaseFreeMemory()
             }
             writeStatus()

@@ -4,7 +4,7 @@ import Testing
 struct FreeMemoryReleaseTests {
     /// The answers of `shouldRelease` for successive (finished, idle, now) ticks.
     private func answers(_ release: inout FreeMemoryRelease, _ ticks: [(Int, Bool, Double)]) -> [Bool] {
-        ticks.map { finished, idle, now in release.shouldRelease(finished: finished, idle: idle, now: now) }
+        ticks.map { finished, idle, now in release.shouldRelease(work: finished, idle: idle, now: now) }
     }
 
     @Test func releasesOnceWhenABurstIsOverNotWhileItRuns() {

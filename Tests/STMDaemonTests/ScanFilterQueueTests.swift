@@ -40,6 +40,7 @@ struct ScanFilterQueueTests {
         done.wait()
         #expect(recorder.checked == ["blocker"] + (0..<10).map { "file\($0)@999" })
         #expect(queue.waitingCount == 0)
+        #expect(queue.progress.checked == 11)
     }
 
     @Test func anActionRunsAfterEverythingEnqueuedBeforeIt() {

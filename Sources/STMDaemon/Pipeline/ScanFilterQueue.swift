@@ -23,6 +23,7 @@ final class ScanFilterQueue<Item: Sendable>: @unchecked Sendable {
     private var head = 0
     private var waiting: [String: Item] = [:]
     private var draining = false
+    private var checked = 0
 
     init(label: String, check: @escaping @Sendable (Item) -> Void) {
         queue = DispatchQueue(label: label)
@@ -31,6 +32,10 @@ final class ScanFilterQueue<Item: Sendable>: @unchecked Sendable {
 
     /// Files waiting for their check.
     var waitingCount: Int { lock.withLock { waiting.count } }
+
+    /// Checks run so far, and whether nothing is waiting or running (for `FreeMemoryRelease`: a rescan of a large
+    /// inbox that finds nothing new still leaves its waiting entries' memory behind).
+    var progress: (checked: Int, idle: Bool) { lock.withLock { (checked, !draining) } }
 
     /// Queues `item` for its check, or replaces the waiting entry of the same key (keeping its place).
     func enqueue(_ item: Item, key: String) {
@@ -81,7 +86,10 @@ final class ScanFilterQueue<Item: Sendable>: @unchecked Sendable {
             case nil:
                 return
             case .item(let key):
-                if let item = lock.withLock({ waiting.removeValue(forKey: key) }) { check(item) }
+                if let item = lock.withLock({ waiting.removeValue(forKey: key) }) {
+                    check(item)
+                    lock.withLock { checked += 1 }
+                }
             case .action(let action):
                 action()
             }
