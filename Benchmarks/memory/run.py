@@ -12,7 +12,8 @@ Three measurements, each a fresh daemon on a fresh inbox and state folder with t
   Targets: RSS <= 150 MiB, database <= 50 MB.
 * growth — 100,000 documents over 1,000 streams in two halves: 50,000 present at start; once they are
   annotated, RSS (VmRSS) is read, the other 50,000 are renamed in, and RSS is read again once they are done.
-  Target: RSS grows by less than 5 % between the two readings.
+  Target: RSS grows by less than 5 % between the two readings. --growth-readings 3 adds a reading at 150,000;
+  --growth-rest also reads RSS once it is steady; --probe adds smaps_rollup and malloc_stats (gdb) per reading.
 * speed — 10,000 documents over 10 streams with memory on and with `[memory] enabled = false`, alternating,
   --pairs runs each (3). Per-document processing time = (last output's mtime - first output's mtime) / (n - 1) at
   the daemon's full rate. Target: memory adds <= 10 %.

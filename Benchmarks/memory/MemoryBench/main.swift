@@ -58,6 +58,18 @@ struct Variant {
     var pipeline: DocumentPipeline
     var tickets: [String: UInt64] = [:]
     var nanoseconds: [UInt64] = []
+    /// The part of each batch until `process(batch:)` returned (the worker's share; the rest waits for the commit).
+    var workerNanoseconds: [UInt64] = []
+    /// The process's CPU time over each batch (every thread: the worker, the group commit, SQLite): unlike the
+    /// wall time it does not grow when other processes take the cores.
+    var cpuNanoseconds: [UInt64] = []
+}
+
+/// CPU time of the whole process so far.
+func processCPUNanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
 }
 
 @MainActor func makeVariant(name: String, memory: Bool, models: [String: TaskModel], texts: [String], locator: ModelLocator) throws -> Variant {
@@ -104,11 +116,27 @@ struct Variant {
         batch.append((item.numbered(ticket), { group.leave() }))
     }
     let started = DispatchTime.now().uptimeNanoseconds
+    let cpuStarted = processCPUNanoseconds()
     let outcomes = variant.pipeline.process(batch: batch, state: state)
+    variant.workerNanoseconds.append(DispatchTime.now().uptimeNanoseconds - started)
     group.wait()
     variant.nanoseconds.append(DispatchTime.now().uptimeNanoseconds - started)
+    variant.cpuNanoseconds.append(processCPUNanoseconds() - cpuStarted)
     for outcome in outcomes where outcome != .handedOff && outcome != .published {
         fail("\(variant.name): a document ended \(outcome)")
+    }
+}
+
+/// A small deterministic generator for the bootstrap.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 
@@ -155,12 +183,38 @@ do {
     on.pipeline.finishGroupCommit()
     let offTimes = off.nanoseconds.dropFirst(warmupPairs).map { Double($0) }
     let onTimes = on.nanoseconds.dropFirst(warmupPairs).map { Double($0) }
+    let offWorker = off.workerNanoseconds.dropFirst(warmupPairs).map { Double($0) }
+    let onWorker = on.workerNanoseconds.dropFirst(warmupPairs).map { Double($0) }
+    let offCPU = off.cpuNanoseconds.dropFirst(warmupPairs).map { Double($0) }
+    let onCPU = on.cpuNanoseconds.dropFirst(warmupPairs).map { Double($0) }
     let ratios = zip(onTimes, offTimes).map { $0 / $1 }.sorted()
     // Ratios of summed times over ten consecutive stretches of the run: how much the estimate moves with the load.
     let stretch = max(1, onTimes.count / 10)
     let stretchRatios = stride(from: 0, to: onTimes.count - stretch + 1, by: stretch).map { first in
         onTimes[first..<first + stretch].reduce(0, +) / offTimes[first..<first + stretch].reduce(0, +)
     }.sorted()
+    // 95 % interval of the ratio of totals, resampling the pairs (a fixed seed: the same run gives the same interval).
+    var generator = SplitMix64(seed: 6)
+    let bootstrap = (0..<2_000).map { _ -> Double in
+        var sumOn = 0.0, sumOff = 0.0
+        for _ in onTimes.indices {
+            let pick = Int(generator.next() % UInt64(onTimes.count))
+            sumOn += onTimes[pick]
+            sumOff += offTimes[pick]
+        }
+        return sumOn / sumOff
+    }.sorted()
+    var cpuGenerator = SplitMix64(seed: 7)
+    let cpuBootstrap = (0..<2_000).map { _ -> Double in
+        var sumOn = 0.0, sumOff = 0.0
+        for _ in onCPU.indices {
+            let pick = Int(cpuGenerator.next() % UInt64(onCPU.count))
+            sumOn += onCPU[pick]
+            sumOff += offCPU[pick]
+        }
+        return sumOn / sumOff
+    }.sorted()
+    let cpuRatio = onCPU.reduce(0, +) / offCPU.reduce(0, +)
     let documentsTimed = Double(onTimes.count * batchSize)
     let totalRatio = onTimes.reduce(0, +) / offTimes.reduce(0, +)
     let result: [String: Any] = [
@@ -168,7 +222,13 @@ do {
         "context_head": options["context-head"] ?? "none", "pairs_timed": ratios.count, "warmup_pairs": warmupPairs,
         "ms_per_document_off": rounded(offTimes.reduce(0, +) / documentsTimed / 1e6),
         "ms_per_document_on": rounded(onTimes.reduce(0, +) / documentsTimed / 1e6),
-        "ratio_of_totals": rounded(totalRatio), "added_percent": rounded((totalRatio - 1) * 100, 2),
+        "worker_ms_per_document_off": rounded(offWorker.reduce(0, +) / documentsTimed / 1e6),
+        "worker_ms_per_document_on": rounded(onWorker.reduce(0, +) / documentsTimed / 1e6),
+        "cpu_ms_per_document_off": rounded(offCPU.reduce(0, +) / documentsTimed / 1e6),
+        "cpu_ms_per_document_on": rounded(onCPU.reduce(0, +) / documentsTimed / 1e6),
+        "cpu_ratio_of_totals": rounded(cpuRatio), "cpu_added_percent": rounded((cpuRatio - 1) * 100, 2),
+        "cpu_ratio_of_totals_95": [rounded(quantile(cpuBootstrap, 0.025)), rounded(quantile(cpuBootstrap, 0.975))],
+        "ratio_of_totals": rounded(totalRatio), "ratio_of_totals_95": [rounded(quantile(bootstrap, 0.025)), rounded(quantile(bootstrap, 0.975))], "added_percent": rounded((totalRatio - 1) * 100, 2),
         "pair_ratio_median": rounded(quantile(ratios, 0.5)), "pair_ratio_p25": rounded(quantile(ratios, 0.25)),
         "pair_ratio_p75": rounded(quantile(ratios, 0.75)), "pair_ratio_p5": rounded(quantile(ratios, 0.05)),
         "pair_ratio_p95": rounded(quantile(ratios, 0.95)),
