@@ -8,7 +8,7 @@ SWIFT ?= swift
 # files from export-format fixtures.
 APT_PACKAGES := libdnnl-dev pkg-config libsqlite3-dev rsync libsystemd-dev systemd systemd-journal-remote
 
-.PHONY: all deps build release test demo bench bench-daemon bench-memory bench-logs eval-logs model-logs-hdfs bench-summary model-summary-news model-translate-en-de model-translate-de-en eval-translate-en-de bench-translate clean reference-fixtures torch-check data vectors models fasttext-compare data-check
+.PHONY: all deps build release test demo bench bench-daemon bench-memory bench-memory-step bench-logs eval-logs model-logs-hdfs bench-summary model-summary-news model-translate-en-de model-translate-de-en eval-translate-en-de bench-translate clean reference-fixtures torch-check data vectors models fasttext-compare data-check
 
 all: build
 
@@ -216,6 +216,13 @@ bench-translate: release
 ## streams, RSS growth from 50,000 to 100,000 documents, and the time the memory step adds; about 15 minutes.
 bench-memory: release data
 	python3 Benchmarks/memory/run.py --stmd .build/release/stmd $(BENCH_FLAGS)
+
+## bench-memory-step: the memory step's share of a document's processing time, in one process (memory off and on
+## pipelines interleaved batch by batch, so load noise hits both); about 3 minutes.
+MEMORY_BENCH_DATA ?= $(or $(STMD_DATA),../shared/data)/topic/ag_news/train.tsv
+bench-memory-step: deps
+	$(SWIFT) build -c release --product stmd-memory-bench
+	.build/release/stmd-memory-bench --models Models --data $(MEMORY_BENCH_DATA) $(BENCH_FLAGS)
 
 ## reference-fixtures: regenerate the NumPy reference fixtures (needs python3 with numpy).
 reference-fixtures:

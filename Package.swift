@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "STMDaemon",
             dependencies: [
-                "STMWatcher", "STMTasks", "STMMemory", "STMLogs", "CSystemd", .product(name: "GRDB", package: "GRDB.swift"),
+                "STMWatcher", "STMTasks", "STMMemory", "STMLogs", "STMTensor", "CSystemd", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
@@ -71,6 +71,10 @@ let package = Package(
         .executableTarget(
             name: "stmd-bench", dependencies: ["STMTensor", "STMModels"], path: "Benchmarks/EngineBench",
             swiftSettings: numericSettings),
+        .executableTarget(
+            name: "stmd-memory-bench",
+            dependencies: ["STMDaemon", "STMTasks", .product(name: "Logging", package: "swift-log")], path: "Benchmarks/memory/MemoryBench",
+            swiftSettings: strictSettings),
         .executableTarget(
             name: "stmd-logs-bench", dependencies: ["STMLogs", "STMTensor"], path: "Benchmarks/logs/LogsBench",
             swiftSettings: numericSettings),

@@ -1,12 +1,12 @@
 import Glibc
-import STMMemory
-import STMTasks
+public import STMMemory
+public import STMTasks
 
 /// What start-up (and a reload) load and check before any document is touched.
 extension Daemon {
     /// Loads every model any stream names, once (a missing or corrupt model is an error here, not per document),
     /// and checks each task's settings against its model's kind (`beam` on a classifier is refused).
-    static func loadModels(for configuration: DaemonConfiguration, locator: ModelLocator) throws -> [String: TaskModel] {
+    public static func loadModels(for configuration: DaemonConfiguration, locator: ModelLocator) throws -> [String: TaskModel] {
         let specs = configuration.tasks.map { (where: "[defaults] tasks", task: $0.key, spec: $0.value) }
             + configuration.streams.sorted { $0.key < $1.key }.flatMap { stream, override in
                 (override.tasks ?? [:]).map { (where: "[streams.\(stream)] tasks", task: $0.key, spec: $0.value) }
@@ -28,7 +28,7 @@ extension Daemon {
     /// `[memory] context_head`: the head, checked against the topic task's model (its base), with that model's
     /// labels; nil when it is `"none"`. Not set, the topic model's own head is used where one is installed
     /// (`<model>-context`, as `topic-news-context` ships beside `topic-news`), so the stream state is on by default.
-    static func loadContextHead(
+    public static func loadContextHead(
         _ configuration: DaemonConfiguration, models: [String: TaskModel], locator: ModelLocator
     ) throws -> (model: any StreamContextModel, labels: [String])? {
         let topicTask = configuration.memory.settings.topicTask

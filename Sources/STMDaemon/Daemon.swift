@@ -5,6 +5,7 @@ import Foundation
 import Glibc
 import Logging
 import STMLogs
+import STMTensor
 
 /// Everything `stmd run` decided before the daemon starts.
 public struct DaemonSetup: Sendable {
@@ -74,8 +75,8 @@ public final class Daemon: @unchecked Sendable {
     private var warnedRootFiles = Set<[UInt8]>()
     private var stopping = false
     private let startedAt = Date()
-    /// Where rescan results are checked against the ledger before they are queued.
-    private let scanFilter = DispatchQueue(label: "stmd.scan-filter")
+    /// Where rescan results are checked against the ledger before they are queued (one waiting check per path).
+    private let scanFilter: ScanFilterQueue<WorkItem>
 
     public init(setup: DaemonSetup, log: DaemonLog) throws {
         self.setup = setup
@@ -118,6 +119,9 @@ public final class Daemon: @unchecked Sendable {
         pipeline = DocumentPipeline(
             configuration: configuration, ledger: ledger, writer: writer, log: log, version: setup.version,
             models: loaded, counters: counters)
+        scanFilter = ScanFilterQueue(label: "stmd.scan-filter") { [pipeline, scheduler] item in
+            if !pipeline.isSettled(item) { Self.submit(item, to: scheduler, log: log) }
+        }
         if configuration.memory.enabled {
             pipeline.memory = StreamMemoryEngine(
                 ledger: ledger, configuration: configuration.memory,
@@ -228,9 +232,7 @@ public final class Daemon: @unchecked Sendable {
                 if candidate.trigger == .scan || candidate.trigger == .poll {
                     // A rescan reports every file; the ledger check that drops the settled ones runs on its own
                     // queue, so a large scan never holds up a new file's event behind it.
-                    scanFilter.async { [self] in
-                        if !pipeline.isSettled(item) { submit(item) }
-                    }
+                    scanFilter.enqueue(item, key: item.key)
                 } else {
                     submit(item)
                 }
@@ -247,7 +249,7 @@ public final class Daemon: @unchecked Sendable {
                 log.event(.overflow, .warning, "\(root): the kernel's inotify queue overflowed; rescanning", metadata: ["root": .string(root)])
             case .catchUpComplete:
                 // After every catch-up file has passed the ledger check and is queued.
-                scanFilter.async { [self] in announceReady() }
+                scanFilter.whenChecked { [self] in announceReady() }
             case .failure(let error):
                 switch error {
                 case .watchLimit, .instanceLimit: log.event(.limitReached, .error, "\(error)")
@@ -258,6 +260,10 @@ public final class Daemon: @unchecked Sendable {
     }
 
     private func submit(_ item: WorkItem) {
+        Self.submit(item, to: scheduler, log: log)
+    }
+
+    private static func submit(_ item: WorkItem, to scheduler: StreamScheduler<WorkItem>, log: DaemonLog) {
         switch scheduler.submit(item, key: item.key, stream: item.location.stream) {
         case .full:
             log.debug("stream \(item.location.stream): queue full, the file will be picked up by a rescan")
@@ -266,11 +272,13 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// Once a second: due retries, rescans of streams whose queue overflowed, the status file; every
-    /// `reconcile_interval`: a full rescan that catches anything the watcher missed, and ledger pruning.
+    /// Once a second: due retries, rescans of streams whose queue overflowed, the status file, free memory handed
+    /// back after a burst (`FreeMemoryRelease`); every `reconcile_interval`: a full rescan that catches anything the
+    /// watcher missed, and ledger pruning.
     private func housekeeping() async {
         var lastReconcile = Date()
         let interval = DocumentPipeline.seconds(pipeline.configuration.reconcileInterval)
+        var release = FreeMemoryRelease(now: Date().timeIntervalSince1970)
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
             if Task.isCancelled { return }
@@ -295,7 +303,15 @@ public final class Daemon: @unchecked Sendable {
             }
             logMonitor?.flushSummaries()
             logMonitor?.applyFeedback()
-            rate.record(finished: scheduler.progress.finished)
+            let progress = scheduler.progress
+            rate.record(finished: progress.finished)
+            let checks = scanFilter.progress
+            if release.shouldRelease(
+                work: progress.finished + checks.checked / FreeMemoryRelease.checksPerDocument,
+                idle: progress.idle && checks.idle, now: Date().timeIntervalSince1970)
+            {
+                Allocator.releaseFreeMemory()
+            }
             writeStatus()
             publishStatus()
         }

@@ -80,3 +80,27 @@ struct StreamSchedulerTests {
         #expect(scheduler.submit(1, key: "x", stream: "s") == .closed)
     }
 }
+
+/// What a drained scheduler keeps: nothing of the items it handed out.
+struct StreamSchedulerReleaseTests {
+    final class Payload: Sendable {}
+
+    @Test func itemsTakenFromADrainedStreamAreReleased() {
+        let scheduler = StreamScheduler<Payload>(capacity: 1_000)
+        weak var first: Payload?
+        weak var last: Payload?
+        do {
+            let payloads = (0..<50).map { _ in Payload() }
+            first = payloads.first
+            last = payloads.last
+            for (index, payload) in payloads.enumerated() { scheduler.submit(payload, key: "k\(index)", stream: "s") }
+        }
+        for _ in 0..<50 {
+            let taken = scheduler.next()!
+            scheduler.finish(key: taken.key)
+        }
+        #expect(first == nil, "the first item taken is still held by the drained queue")
+        #expect(last == nil)
+        #expect(scheduler.progress.idle)
+    }
+}

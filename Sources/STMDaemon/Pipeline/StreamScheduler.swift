@@ -69,15 +69,13 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
 
     /// Under the lock.
     private func enqueue(_ item: Item, key: String, stream: String) -> Admission {
-        var queue = queues[stream] ?? []
-        let head = heads[stream] ?? 0
-        if queue.count - head >= capacity {
+        if queuedCount(of: stream) >= capacity {
             overflowed.insert(stream)
             return .full
         }
         if queues[stream] == nil { order.append(stream) }
-        queue.append((key, item))
-        queues[stream] = queue
+        // In place: a copy taken out of the dictionary and stored back would copy the whole queue on every append.
+        queues[stream, default: []].append((key, item))
         queuedKeys.insert(key)
         pthread_cond_signal(&condition)
         return .queued
@@ -145,6 +143,7 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
     public func finish(key: String) {
         lock()
         inProgress.remove(key)
+        if inProgress.isEmpty && inProgress.capacity > 1024 { inProgress = [] }
         finished += 1
         if let again = offeredWhileInProgress.removeValue(forKey: key), !closed {
             _ = enqueue(again.item, key: key, stream: again.stream)
@@ -217,19 +216,23 @@ public final class StreamScheduler<Item: Sendable>: @unchecked Sendable {
         for offset in 0..<order.count {
             let index = (cursor + offset) % order.count
             let stream = order[index]
-            guard queuedCount(of: stream) > 0, var queue = queues[stream] else { continue }
+            guard queuedCount(of: stream) > 0, let count = queues[stream]?.count else { continue }
             let head = heads[stream] ?? 0
-            let entry = queue[head]
-            // Compact the consumed prefix now and then, so a long-lived stream's array does not grow forever.
-            if head + 1 >= 64 && head + 1 >= queue.count / 2 {
-                queue.removeFirst(head + 1)
-                queues[stream] = queue
+            let entry = queues[stream]![head]
+            if head + 1 == count {
+                // Drained: drop the taken items (they hold paths and keys) and the array's storage.
+                queues[stream] = []
+                heads[stream] = 0
+            } else if head + 1 >= 64 && head + 1 >= count / 2 {
+                // Compact the taken prefix now and then, so a long-lived stream's array does not grow forever.
+                queues[stream]!.removeFirst(head + 1)
                 heads[stream] = 0
             } else {
                 heads[stream] = head + 1
             }
             cursor = (index + 1) % order.count
             queuedKeys.remove(entry.key)
+            if queuedKeys.isEmpty && queuedKeys.capacity > 1024 { queuedKeys = [] }  // a burst's table, given back
             inProgress.insert(entry.key)
             return (entry.key, stream, entry.item)
         }
