@@ -47,11 +47,21 @@ public struct RollingWindow: Sendable, Equatable {
     /// The entries most similar to `vector` (a unit vector), best first; ties go to the newer entry. At most `k`.
     public func mostSimilar(to vector: [Float], k: Int) -> [Match] {
         guard k > 0 else { return [] }
-        var matches = entries.map { Match(entry: $0, similarity: VectorMath.dot($0.vector, vector)) }
-        matches.sort { lhs, rhs in
-            lhs.similarity != rhs.similarity ? lhs.similarity > rhs.similarity : lhs.entry.sequence > rhs.entry.sequence
+        // Scores first, entries copied only for the k kept: this runs once per document over the whole window.
+        let similarities = entries.map { VectorMath.dot($0.vector, vector) }
+        func ranksBefore(_ lhs: Int, _ rhs: Int) -> Bool {
+            similarities[lhs] != similarities[rhs]
+                ? similarities[lhs] > similarities[rhs] : entries[lhs].sequence > entries[rhs].sequence
         }
-        return Array(matches.prefix(k))
+        var best: [Int] = []
+        best.reserveCapacity(min(k, entries.count) + 1)
+        for index in entries.indices {
+            guard best.count < k || ranksBefore(index, best[best.count - 1]) else { continue }
+            let position = best.firstIndex { ranksBefore(index, $0) } ?? best.count
+            best.insert(index, at: position)
+            if best.count > k { best.removeLast() }
+        }
+        return best.map { Match(entry: entries[$0], similarity: similarities[$0]) }
     }
 
     /// The highest similarity to `vector` (nil for an empty window).

@@ -11,14 +11,30 @@ enum VectorMath {
 
     /// The dot product; for unit vectors, their cosine similarity. Vectors of different lengths (a model changed
     /// between two documents) are not comparable: 0.
+    ///
+    /// Eight running sums (lane i takes the elements i, i + 8, …), added up in one fixed order, then the tail: the
+    /// same bits on every run and every CPU, and eight times shorter a dependency chain than one running sum (this
+    /// runs against every window entry for every document).
     static func dot(_ a: [Float], _ b: [Float]) -> Float {
         guard a.count == b.count else { return 0 }
-        var sum: Float = 0
+        let blocks = a.count / 8
+        var lanes = SIMD8<Float>()
+        var tail: Float = 0
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                for index in 0..<a.count { sum += a[index] * b[index] }
+                if blocks > 0, let left = UnsafeRawPointer(a.baseAddress), let right = UnsafeRawPointer(b.baseAddress) {
+                    for block in 0..<blocks {
+                        let offset = block * 32  // bytes
+                        lanes +=
+                            left.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                            * right.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                    }
+                }
+                for index in blocks * 8..<a.count { tail += a[index] * b[index] }
             }
         }
-        return sum
+        let quads = lanes.lowHalf + lanes.highHalf
+        let pairs = quads.lowHalf + quads.highHalf
+        return (pairs[0] + pairs[1]) + tail
     }
 }

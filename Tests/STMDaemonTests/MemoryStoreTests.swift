@@ -107,6 +107,7 @@ struct MemoryStoreTests {
     @Test func cacheNoticesAResetMadeByAnotherProcess() throws {
         let fixture = try LedgerTests.Fixture()
         let cache = StreamMemoryCache(ledger: fixture.ledger, settings: Self.settings, capacity: 4)
+        try cache.noticeResets()  // the pipeline's call before each batch
         var (memory, epoch) = try cache.checkout(stream: "news")
         try Self.commit(0..<2, to: &memory, epoch: epoch, fixture: fixture)
         cache.checkin(stream: "news", memory: memory, epoch: epoch)
@@ -114,6 +115,8 @@ struct MemoryStoreTests {
         // `stmd memory reset` through its own connection.
         let other = try Ledger(stateDirectory: fixture.stateDirectory)
         try other.resetMemory(stream: "news")
+        #expect(try cache.checkout(stream: "news").memory.state.documentCount == 2, "noticed at the next batch, not mid-batch")
+        try cache.noticeResets()
         let after = try cache.checkout(stream: "news")
         #expect(after.epoch == 1)
         #expect(after.memory.state.documentCount == 0 && after.memory.window.isEmpty)
@@ -125,6 +128,7 @@ struct MemoryStoreTests {
     @Test func pruneForgetsTheMemoryOfAbandonedStreams() throws {
         let fixture = try LedgerTests.Fixture()
         let cache = StreamMemoryCache(ledger: fixture.ledger, settings: Self.settings, capacity: 4)
+        try cache.noticeResets()
         var news = StreamMemory(settings: Self.settings)
         try Self.commit(0..<3, to: &news, fixture: fixture)  // ledger rows in stream "news"
         var (gone, epoch) = try cache.checkout(stream: "gone")
@@ -139,6 +143,7 @@ struct MemoryStoreTests {
         #expect(try fixture.ledger.loadMemory(stream: "gone") == nil)
         #expect(try fixture.ledger.loadMemory(stream: "news")?.state.documentCount == 3)
         #expect(try fixture.ledger.memoryStreams().map(\.stream) == ["news"])
+        try cache.noticeResets()
         #expect(try cache.checkout(stream: "gone").memory.state.documentCount == 0, "the RAM copy is not resurrected")
     }
 

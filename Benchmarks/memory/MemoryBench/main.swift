@@ -9,7 +9,7 @@ import STMTasks
 // stmd-memory-bench: what the stream-memory step adds to a document's processing time, in one process.
 //
 //   stmd-memory-bench --models Models --data train.tsv [--documents 4000] [--streams 10] [--batch 16]
-//                     [--context-head topic-news-context] [--work DIR]
+//                     [--context-head topic-news-context] [--work DIR] [--keep yes] [--only off|on]
 //
 // Two real `DocumentPipeline`s with the daemon's default tasks (topic-news + sentiment-en), each with its own inbox,
 // ledger and group commit: one with `[memory]` off, one with the default `[memory]` on. They process the same texts
@@ -19,7 +19,8 @@ import STMTasks
 // JSON, temporary file + fsync, ledger commit, rename, mark — and with memory on, the memory step (turn, checkout,
 // apply, context head when configured, the memory rows in the commit transaction, the larger JSON, the document
 // vector pooled by the topic task). The per-pair ratio on/off is that step's relative cost.
-// One JSON object on stdout.
+// One JSON object on stdout. `--only off|on` runs one variant alone and prints its per-document times (no ratio): for
+// `perf record`, which cannot tell the two variants apart when they share the thread.
 
 var options: [String: String] = [:]
 var argumentList = Array(CommandLine.arguments.dropFirst())
@@ -74,13 +75,17 @@ func processCPUNanoseconds() -> UInt64 {
 
 @MainActor func makeVariant(name: String, memory: Bool, models: [String: TaskModel], texts: [String], locator: ModelLocator) throws -> Variant {
     let base = work + "/" + name
-    let root = base + "/inbox", state = base + "/state"
+    // One inbox for both variants, files side by side (`d7-off.txt`, `d7-on.txt`): ext4 allocates a folder's inodes
+    // from its own block group, and creating a file costs more in a group with many recently deleted inodes (the
+    // previous run's). With separate folders that cost fell on one variant more than the other, by chance, and moved
+    // the ratio by several points from run to run.
+    let root = work + "/inbox", state = base + "/state"
     for folder in [root, state] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
     for index in 0..<documentCount {
         let stream = "s\(index % streamCount)"
         let folder = root + "/" + stream
         if index < streamCount { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        let path = folder + "/d\(index).txt"
+        let path = folder + "/d\(index)-\(name).txt"
         try Data((texts[index % texts.count] + "\nref \(index)\n").utf8).write(to: URL(fileURLWithPath: path))
         let time = Date(timeIntervalSince1970: 1_700_000_000 + Double(index) * 60)
         try FileManager.default.setAttributes([.modificationDate: time], ofItemAtPath: path)
@@ -107,11 +112,11 @@ func processCPUNanoseconds() -> UInt64 {
     var batch: [(item: WorkItem, done: @Sendable () -> Void)] = []
     for index in range {
         let stream = "s\(index % streamCount)"
-        let relative = Array("d\(index).txt".utf8)
+        let relative = Array("d\(index)-\(variant.name).txt".utf8)
         let location = DocumentLocation(root: variant.root, stream: stream, relativePath: relative)
         let ticket = variant.tickets[stream] ?? 0
         variant.tickets[stream] = ticket + 1
-        let item = WorkItem(location: location, path: Array("\(variant.root)/\(stream)/d\(index).txt".utf8), trigger: "bench")
+        let item = WorkItem(location: location, path: Array("\(variant.root)/\(stream)/d\(index)-\(variant.name).txt".utf8), trigger: "bench")
         group.enter()
         batch.append((item.numbered(ticket), { group.leave() }))
     }
@@ -166,6 +171,21 @@ do {
         return getloadavg(&averages, 3) > 0 ? averages[0] : -1
     }
     let loadAtStart = load()
+    if let only = options["only"] {
+        guard only == "on" || only == "off" else { fail("--only takes off or on") }
+        var variant = only == "on" ? on : off
+        let state = only == "on" ? onState : offState
+        for start in stride(from: 0, to: documentCount, by: batchSize) {
+            run(&variant, start..<min(documentCount, start + batchSize), state: state)
+        }
+        variant.pipeline.finishGroupCommit()
+        let perDocument = { (values: [UInt64]) in rounded(Double(values.reduce(0, +)) / 1e6 / Double(documentCount)) }
+        print(
+            "{\"variant\":\"\(only)\",\"ms_per_document\":\(perDocument(variant.nanoseconds)),"
+                + "\"cpu_ms_per_document\":\(perDocument(variant.cpuNanoseconds))}")
+        if options["keep"] == nil { try? FileManager.default.removeItem(atPath: work) }
+        exit(0)
+    }
     var pair = 0
     for start in stride(from: 0, to: documentCount, by: batchSize) {
         let range = start..<min(documentCount, start + batchSize)

@@ -5,20 +5,30 @@ import STMMemory
 /// continues bit for bit as if it had never left RAM); detectors are JSON, whose doubles round-trip exactly.
 enum MemoryCodec {
     static func data(_ vector: [Float]) -> Data {
-        var data = Data(capacity: vector.count * 4)
-        for value in vector {
-            var bits = value.bitPattern.littleEndian
-            withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
-        }
-        return data
+        #if _endian(little)
+            // One copy of the whole buffer: this runs twice per document (the state and the window entry).
+            return vector.withUnsafeBufferPointer { Data(buffer: $0) }
+        #else
+            var data = Data(capacity: vector.count * 4)
+            for value in vector {
+                var bits = value.bitPattern.littleEndian
+                withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
+            }
+            return data
+        #endif
     }
 
+    /// The vector stored by `data(_:)`; a trailing partial value (a damaged row) is ignored.
     static func vector(_ data: Data) -> [Float] {
-        let bytes = [UInt8](data)
-        return stride(from: 0, to: bytes.count - bytes.count % 4, by: 4).map { offset in
-            let bits = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
-                | UInt32(bytes[offset + 3]) << 24
-            return Float(bitPattern: bits)
+        let count = data.count / 4
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            data.withUnsafeBytes { raw in
+                for index in 0..<count {
+                    let bits = raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)
+                    buffer[index] = Float(bitPattern: UInt32(littleEndian: bits))
+                }
+            }
+            initialized = count
         }
     }
 

@@ -5,9 +5,12 @@ import STMMemory
 /// (they are already there: every change is committed with its document) and reloaded on demand.
 ///
 /// A stream is never evicted while one of its documents is between its memory step and its commit (`pending`),
-/// since reloading it then would miss that document. Before each checkout the database's reset counter is read;
-/// when `stmd memory reset` (or a prune of abandoned streams) has run since, streams whose epoch changed or whose
-/// row is gone are dropped and reloaded (empty).
+/// since reloading it then would miss that document. `noticeResets()` reads the database's reset counter (the
+/// pipeline calls it once per worker batch, before the batch's memory steps: one read transaction per batch instead
+/// of one per document); when `stmd memory reset` (or a prune of abandoned streams) has run since, streams whose
+/// epoch changed or whose row is gone are dropped and reloaded (empty). A reset that lands while a batch is in
+/// flight is the same race as one that lands while a document is: the epoch guard in `Ledger.store` drops the
+/// in-flight updates, and the next batch starts from the reset memory.
 ///
 /// Callers hold the stream's turn (`StreamSequencer`), so one stream is never checked out twice at once; the lock
 /// guards the dictionary against other streams' workers.
@@ -38,24 +41,27 @@ final class StreamMemoryCache: @unchecked Sendable {
 
     var count: Int { lock.withLock { slots.count } }
 
-    /// The stream's memory and epoch, from RAM or the database.
-    func checkout(stream: String) throws -> (memory: StreamMemory, epoch: Int) {
+    /// Reads the reset counter and drops the streams that a reset or a prune changed since the last call.
+    func noticeResets() throws {
         let resets = try ledger.memoryResetCount()
         let changed = lock.withLock {
             defer { seenResets = resets }
             return seenResets != nil && seenResets != resets
         }
-        if changed {
-            for (name, slot) in lock.withLock({ slots.map { ($0.key, $0.value) } }) {
-                // A reset changes the epoch; a prune of an abandoned stream deletes its row. A slot without a row that
-                // counted nothing, or whose first document is still on its way to the database, is kept.
-                let stored = try ledger.storedMemoryEpoch(stream: name)
-                let forgotten = stored == nil && slot.memory.state.documentCount > 0 && slot.pending == 0
-                if forgotten || stored.map({ $0 != slot.epoch }) == true {
-                    _ = lock.withLock { slots.removeValue(forKey: name) }
-                }
+        guard changed else { return }
+        for (name, slot) in lock.withLock({ slots.map { ($0.key, $0.value) } }) {
+            // A reset changes the epoch; a prune of an abandoned stream deletes its row. A slot without a row that
+            // counted nothing, or whose first document is still on its way to the database, is kept.
+            let stored = try ledger.storedMemoryEpoch(stream: name)
+            let forgotten = stored == nil && slot.memory.state.documentCount > 0 && slot.pending == 0
+            if forgotten || stored.map({ $0 != slot.epoch }) == true {
+                _ = lock.withLock { slots.removeValue(forKey: name) }
             }
         }
+    }
+
+    /// The stream's memory and epoch, from RAM or the database.
+    func checkout(stream: String) throws -> (memory: StreamMemory, epoch: Int) {
         if let slot = lock.withLock({ slots[stream] }) { return (slot.memory, slot.epoch) }
         let stored = try ledger.loadMemory(stream: stream)
         let memory = stored?.memory(settings: settings) ?? StreamMemory(settings: settings)

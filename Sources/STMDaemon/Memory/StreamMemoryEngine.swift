@@ -36,6 +36,9 @@ public final class StreamMemoryEngine: @unchecked Sendable {
         if let ticket = item.streamTicket { sequencer.pass(stream: item.location.stream, ticket: ticket) }
     }
 
+    /// Before a batch's memory steps: notices `stmd memory reset` and prunes made since the last batch.
+    func noticeResets() throws { try cache.noticeResets() }
+
     /// What the memory reads from an annotated document.
     func memoryDocument(annotation: Annotation, name: String, time: Double, vector: [Float]?) -> MemoryDocument {
         MemoryDocument(annotation: annotation, name: name, time: time, vector: vector, settings: settings)
@@ -43,16 +46,19 @@ public final class StreamMemoryEngine: @unchecked Sendable {
 
     /// Applies the document to a copy of its stream's memory (the cache is not changed: the caller publishes the
     /// output, then checks the new value in, or leaves the previous one when publishing failed).
+    ///
+    /// - Returns: the step, the memory before and after it, the update to store and the stream's epoch.
     func step(stream: String, document: MemoryDocument) throws -> (
-        step: StreamMemory.Step, memory: StreamMemory, update: MemoryUpdate, epoch: Int
+        step: StreamMemory.Step, previous: StreamMemory, memory: StreamMemory, update: MemoryUpdate, epoch: Int
     ) {
-        var (memory, epoch) = try cache.checkout(stream: stream)
+        let (previous, epoch) = try cache.checkout(stream: stream)
+        var memory = previous
         let step: StreamMemory.Step
         if let contextHead {
             step = contextLock.withLock { memory.apply(document, contextHead: contextHead) }
         } else {
             step = memory.apply(document)
         }
-        return (step, memory, MemoryUpdate(stream: stream, epoch: epoch, memory: memory, entry: step.entry), epoch)
+        return (step, previous, memory, MemoryUpdate(stream: stream, epoch: epoch, memory: memory, entry: step.entry), epoch)
     }
 }

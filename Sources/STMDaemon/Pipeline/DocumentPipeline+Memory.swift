@@ -8,14 +8,6 @@ extension DocumentPipeline {
         Annotation.DaemonSection(version: version, relativePath: InputName(bytes: location.relativePath).name)
     }
 
-    /// The memory step, in the document's turn of its stream: apply it to the stream's memory and put the `memory`
-    /// section in its annotation. The memory change is stored with the document's ledger row, in the stream's
-    /// order: with the group commit, the turn ends once a place in the commit order is reserved (the output is
-    /// written and fsynced outside it, so two workers do not wait for each other's disk); without it, once the
-    /// output is published.
-    ///
-    /// A document whose output cannot be written (a full disk) still has its memory change stored, in its place:
-    /// later documents of the stream were already read in its context. Its retry then counts it again.
     /// A document after its memory step: finished (no group commit, or memory unavailable), or with its place
     /// in the commit order reserved and its output still to write.
     enum StagedDocument {
@@ -23,13 +15,6 @@ extension DocumentPipeline {
         case reserved(
             OutputCommitter, OutputCommitter.Slot, ReadyDocument, Annotation, MemoryUpdate,
             done: @Sendable () -> Void, memoryDone: @Sendable () -> Void)
-    }
-
-    /// Both halves at once, for one document.
-    func finishInStreamContext(
-        _ document: ReadyDocument, annotation: Annotation, vector: [Float]?, done: @escaping @Sendable () -> Void
-    ) -> Outcome {
-        complete(stageInStreamContext(document, annotation: annotation, vector: vector, done: done))
     }
 
     /// Writes a staged document's output into its reserved place (outside any turn).
@@ -45,9 +30,17 @@ extension DocumentPipeline {
         }
     }
 
-    /// The memory step in the document's turn (see `finishInStreamContext`). A worker stages every document of
-    /// its batch before writing any output, so a worker holding later documents of the same stream waits for
-    /// memory steps only, never for another worker's disk.
+    /// The memory step, in the document's turn of its stream: apply it to the stream's memory and put the `memory`
+    /// section in its annotation. The memory change is stored with the document's ledger row, in the stream's
+    /// order: with the group commit, the turn ends once a place in the commit order is reserved (the output is
+    /// written and fsynced outside it, so two workers do not wait for each other's disk); without it, once the
+    /// output is published.
+    ///
+    /// A document whose output cannot be written (a full disk) still has its memory change stored, in its place:
+    /// later documents of the stream were already read in its context. Its retry then counts it again.
+    ///
+    /// A worker stages every document of its batch before writing any output, so a worker holding later documents
+    /// of the same stream waits for memory steps only, never for another worker's disk.
     func stageInStreamContext(
         _ document: ReadyDocument, annotation: Annotation, vector: [Float]?, done: @escaping @Sendable () -> Void
     ) -> StagedDocument {
@@ -64,10 +57,8 @@ extension DocumentPipeline {
             let memoryDocument = engine.memoryDocument(
                 annotation: annotation, name: InputName(bytes: location.relativePath).name,
                 time: document.hint.modificationTime.timeIntervalSince1970, vector: vector)
-            let previous: StreamMemory
-            let result: (step: StreamMemory.Step, memory: StreamMemory, update: MemoryUpdate, epoch: Int)
+            let result: (step: StreamMemory.Step, previous: StreamMemory, memory: StreamMemory, update: MemoryUpdate, epoch: Int)
             do {
-                previous = try cache.checkout(stream: stream).memory
                 result = try engine.step(stream: stream, document: memoryDocument)
             } catch {
                 log.warning("\(display): stream memory unavailable (\(error)); annotated without it")
@@ -95,7 +86,7 @@ extension DocumentPipeline {
             let outcome = finishDocument(
                 document, annotation: annotated, memory: result.update, done: committedDone)
             if outcome != .handedOff {
-                if outcome != .published { cache.checkin(stream: stream, memory: previous, epoch: result.epoch) }
+                if outcome != .published { cache.checkin(stream: stream, memory: result.previous, epoch: result.epoch) }
                 cache.committed(stream: stream)
             }
             return .finished(outcome)

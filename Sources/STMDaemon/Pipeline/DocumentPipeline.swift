@@ -117,6 +117,13 @@ public final class DocumentPipeline: @unchecked Sendable {
             // Stream memory: the whole batch is annotated, then every document's memory step runs (in its stream's
             // turn), then the outputs are written — so a worker holding later documents of the same streams waits
             // only for memory steps, never for another worker's inference or disk.
+            do {
+                try memory?.noticeResets()
+            } catch {
+                // The counter could not be read: the epoch guard still keeps updates made before a reset out of the
+                // database, and the next batch tries again.
+                log.warning("stream memory: reset counter unreadable (\(error))")
+            }
             let annotated = ready.map { document in
                 document.annotator.annotate(
                     contents: document.contents, name: document.item.location.name,
