@@ -100,7 +100,7 @@ include Models/recipes.mk
 ## Stream context (issue 6): the context head beside topic-news, trained on one half of topic-news's
 ## validation split (held out from the base model's training: on its own training data the base model is
 ## 99% right and overconfident) and measured on the other half. See Benchmarks/memory-context/README.md.
-.PHONY: context-folds context-model bench-context
+.PHONY: context-folds context-model bench-context context-bounds
 CONTEXT_DATA := $(DATA_OUT)/topic-news/valid.tsv
 CONTEXT_FLAGS := --rounds 10 --hidden 8 --seed 1 --blend 0.7
 
@@ -129,6 +129,17 @@ bench-context: release data
 	STMD_THREADS=1 .build/release/stmd train context --base Models/topic-news --data $(CONTEXT_DATA) --subset 1/2 \
 	  --out .build/bench-context/swapped $(CONTEXT_FLAGS) > /dev/null
 	.build/release/stmd eval streams --context-head .build/bench-context/swapped --data $(CONTEXT_DATA) --subset 0/2 --seeds 50
+
+## context-bounds: how much room the persistence filter leaves (NumPy, from the base model's logits): the filter told
+## the true p, a robust likelihood, other temperatures, k-NN evidence from the stream's own document vectors.
+context-bounds: release data
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -c "import torch, numpy, safetensors" 2>/dev/null || $(VENV)/bin/pip install -q -r Benchmarks/peers/requirements.txt safetensors
+	mkdir -p .build/bench-context
+	.build/release/stmd eval streams --context-head Models/topic-news-context --data $(CONTEXT_DATA) --subset all --seeds 1 \
+	  --export-vectors .build/bench-context/vectors.tsv > /dev/null
+	$(VENV)/bin/python Benchmarks/memory-context/filter_bounds.py --vectors .build/bench-context/vectors.tsv \
+	  --weights Models/topic-news/weights.safetensors $(BENCH_FLAGS)
 
 ## fasttext-compare: fastText (PyPI fasttext-wheel) trained and scored on the same splits, beside the shipped
 ## models, in one run; prints the Markdown table for BENCHMARKS.md.

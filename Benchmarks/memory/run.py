@@ -14,9 +14,10 @@ Three measurements, each a fresh daemon on a fresh inbox and state folder with t
   annotated, RSS (VmRSS) is read, the other 50,000 are renamed in, and RSS is read again once they are done.
   Target: RSS grows by less than 5 % between the two readings. --growth-readings 3 adds a reading at 150,000;
   --growth-rest also reads RSS once it is steady; --probe adds smaps_rollup and malloc_stats (gdb) per reading.
-* speed — 10,000 documents over 10 streams with memory on and with `[memory] enabled = false`, alternating,
-  --pairs runs each (3). Per-document processing time = (last output's mtime - first output's mtime) / (n - 1) at
-  the daemon's full rate. Target: memory adds <= 10 %.
+* speed — 10,000 documents over 10 streams with memory on and with `[memory] enabled = false`, --pairs pairs (3)
+  in the order off, on, on, off, …; the folders are deleted after the last run only. Per-document processing time
+  = (last output's mtime - first output's mtime) / (n - 1) at the daemon's full rate, and the daemon's CPU time per
+  document. Target: memory adds <= 10 %. (The component bench, stmd-memory-bench, measures the same more precisely.)
 
 Documents are AG News snippets ($STMD_DATA or ../shared/data, topic/ag_news/train.tsv), each made unique by a
 suffix, with strictly increasing mtimes. Results go to stdout and Benchmarks/memory/results.json.
@@ -97,6 +98,20 @@ def smaps_rollup(pid):
     return values
 
 
+def anonymous_mappings(pid):
+    """Resident anonymous KiB per mapping (start address and name, "[heap]", "[stack:…]" or "" for plain mmaps),
+    from /proc/PID/smaps: which mapping grew between two readings."""
+    mappings, current = {}, None
+    with open(f"/proc/{pid}/smaps") as handle:
+        for line in handle:
+            fields = line.split()
+            if fields and "-" in fields[0] and len(fields) >= 5 and ":" not in fields[0]:
+                current = fields[0].split("-")[0] + (" " + fields[5] if len(fields) > 5 else "")
+            elif fields and fields[0] == "Anonymous:" and current is not None and int(fields[1]) > 0:
+                mappings[current] = mappings.get(current, 0) + int(fields[1])
+    return mappings
+
+
 def gdb_call(pid, expression):
     """Calls a C function inside the daemon with gdb (diagnostics only: --probe); returns gdb's output."""
     result = subprocess.run(
@@ -108,7 +123,7 @@ def gdb_call(pid, expression):
 def probe(pid, args, label):
     """--probe: the RSS split, glibc's malloc_stats (written to the daemon's log) and, with --probe-trim, the RSS
     after malloc_trim(0) (what the allocator held free)."""
-    reading = {"smaps": smaps_rollup(pid)}
+    reading = {"smaps": smaps_rollup(pid), "anonymous_kib_by_mapping": anonymous_mappings(pid)}
     gdb_call(pid, f'(int)fprintf(stderr, "=== probe {label}\\n")')
     gdb_call(pid, "(void)malloc_stats()")
     if args.probe_trim:
@@ -229,11 +244,22 @@ def growth(args, texts):
     }
 
 
+def process_cpu_seconds(pid):
+    """User + system CPU time of a process so far (all its threads), from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def speed_run(args, texts, memory, index):
+    """One daemon over 10,000 documents; (ms per document at full rate, CPU ms per document). The folder stays until
+    every run is over: deleting 20,000 files just before the next run makes that run's file creations slower
+    (ext4 skips recently deleted inodes), a cost that would fall on whichever variant came next."""
     base, inbox, state, _, config = fresh(args.work, f"speed-{'on' if memory else 'off'}-{index}", memory)
     write_documents(inbox, 10, 1000, texts)
     daemon = Daemon(args.stmd, inbox, state, config, os.path.join(base, "stmd.log"))
     daemon.wait_for(inbox, 10_000, 1800)
+    cpu_seconds = process_cpu_seconds(daemon.process.pid)
     daemon.stop()
     times = []
     for entry in os.scandir(inbox):
@@ -242,22 +268,35 @@ def speed_run(args, texts, memory, index):
                 times.append(os.stat(os.path.join(entry.path, name)).st_mtime)
     times.sort()
     per_document_ms = (times[-1] - times[0]) / (len(times) - 1) * 1000
-    shutil.rmtree(base, ignore_errors=True)
-    return per_document_ms
+    return per_document_ms, cpu_seconds * 1000 / 10_000
 
 
 def speed(args, texts):
-    on, off = [], []
+    """Pairs in the order off, on, on, off, …: neither variant always runs first (the first run of a series pays for
+    cold caches)."""
+    on, off, on_cpu, off_cpu = [], [], [], []
     for index in range(args.pairs):
-        off.append(speed_run(args, texts, False, index))
-        on.append(speed_run(args, texts, True, index))
+        for memory in ((False, True) if index % 2 == 0 else (True, False)):
+            wall, cpu = speed_run(args, texts, memory, index)
+            (on if memory else off).append(wall)
+            (on_cpu if memory else off_cpu).append(cpu)
+    if not args.keep:
+        for index in range(args.pairs):
+            for variant in ("on", "off"):
+                shutil.rmtree(os.path.join(args.work, f"speed-{variant}-{index}"), ignore_errors=True)
     median_on, median_off = statistics.median(on), statistics.median(off)
     ratios = [a / b for a, b in zip(on, off)]
+    cpu_ratios = [a / b for a, b in zip(on_cpu, off_cpu)]
     return {
         "pair_ratios": [round(r, 3) for r in ratios], "median_pair_ratio": round(statistics.median(ratios), 3),
+        "cpu_pair_ratios": [round(r, 3) for r in cpu_ratios],
+        "median_cpu_pair_ratio": round(statistics.median(cpu_ratios), 3),
         "documents": 10_000, "streams": 10, "ms_per_document_memory_on": [round(x, 4) for x in on],
-        "ms_per_document_memory_off": [round(x, 4) for x in off], "median_on": round(median_on, 4),
+        "ms_per_document_memory_off": [round(x, 4) for x in off],
+        "cpu_ms_per_document_memory_on": [round(x, 4) for x in on_cpu],
+        "cpu_ms_per_document_memory_off": [round(x, 4) for x in off_cpu], "median_on": round(median_on, 4),
         "median_off": round(median_off, 4), "added_percent": round((median_on - median_off) / median_off * 100, 2),
+        "cpu_added_percent": round((statistics.median(on_cpu) - statistics.median(off_cpu)) / statistics.median(off_cpu) * 100, 2),
     }
 
 

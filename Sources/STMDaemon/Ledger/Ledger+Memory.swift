@@ -1,6 +1,6 @@
 public import Foundation
 import GRDB
-public import STMMemory
+import STMMemory
 
 /// Stream memory beside the ledger: one `memory_stream` row per stream (state `s`, latest event time, count,
 /// detectors, reset epoch) and its window as `memory_window` rows. `commit` stores a document's `MemoryUpdate` in

@@ -1,6 +1,6 @@
 import Foundation
 public import STMMemory
-public import STMTasks
+import STMTasks
 
 /// The pipeline's memory step: turns, the RAM cache and the one call that applies a document to its stream.
 public final class StreamMemoryEngine: @unchecked Sendable {
