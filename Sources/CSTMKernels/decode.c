@@ -3,39 +3,23 @@
 
 #include <math.h>
 
-static inline float stm_generic_decode_exp(float x) { return expf(x); }
+#include "polynomial_exp.h"
 
-/// Cephes-style exp (the vector copies of kernels_body.h use the same polynomial; relative error ≈ 2e-7).
-static inline float stm_vector_exp(float x) {
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
-    float n = __builtin_rintf(x * 1.44269504088896341f);
-    float r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * (r * r) + r + 1.0f;
-    int32_t exponent = ((int32_t)n + 127) << 23;
-    return p * __builtin_bit_cast(float, exponent);
-}
+static inline float stm_generic_decode_exp(float x) { return expf(x); }
 
 #define K(name) stm_generic_##name
 #include "decode_body.h"
 #undef K
 
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-static inline float stm_avx2_decode_exp(float x) { return stm_vector_exp(x); }
+static inline float stm_avx2_decode_exp(float x) { return stm_polynomial_exp(x); }
 #define K(name) stm_avx2_##name
 #include "decode_body.h"
 #undef K
 #pragma clang attribute pop
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))), apply_to = function)
-static inline float stm_avx512_decode_exp(float x) { return stm_vector_exp(x); }
+static inline float stm_avx512_decode_exp(float x) { return stm_polynomial_exp(x); }
 #define K(name) stm_avx512_##name
 #include "decode_body.h"
 #undef K

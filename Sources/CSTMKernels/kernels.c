@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "polynomial_exp.h"
+
 // Baseline x86-64: libm activations, whatever SSE2 vectorisation clang finds.
 #define K(name) stm_generic_##name
 #define STM_USE_LIBM 1
