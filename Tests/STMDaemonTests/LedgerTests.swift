@@ -355,6 +355,44 @@ struct LedgerTests {
         }
     }
 
+    /// A ledger written by the previous schema (v5: a committed row keeps its JSON in the document row) opens with
+    /// its committed output intact in `pending_output`, ready for recovery, and its published rows unchanged; the
+    /// document table no longer has the two columns.
+    @Test func aVersion5LedgerKeepsItsCommittedOutputAcrossTheMigration() throws {
+        let directory = try TemporaryDirectory(prefix: "stmd-ledger")
+        let path = directory.path + "/ledger.sqlite"
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Ledger.migrator.migrate(queue, upTo: "v5 lines reports")
+            try queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO document (id, root, stream, relative_path, sha256, size, mtime, status, output_kind,
+                            output_path, temporary_path, output_json, attempts, created_at, updated_at)
+                        VALUES (7, '/in', 's', x'612E747874', ?, 3, 1.5, 'committed', 'annotation', x'612E747874',
+                            x'2E612E746D70', x'7B7D', 1, 1, 1),
+                            (8, '/in', 's', x'622E747874', ?, 4, 2.5, 'done', 'annotation', x'622E747874', NULL, NULL,
+                            1, 1, 1)
+                        """,
+                    arguments: [Self.sha(1), Self.sha(2)])
+            }
+        }
+        let ledger = try Ledger(stateDirectory: directory.path)
+        let committed = try ledger.committedRecords()
+        #expect(committed.map(\.id) == [7])
+        #expect(committed.first?.outputJSON == Array("{}".utf8))
+        #expect(committed.first?.temporaryPath == Array(".a.tmp".utf8))
+        let done = try #require(try ledger.record(id: 8))
+        #expect(done.status == .done && done.outputJSON == nil && done.content?.sha256 == Self.sha(2))
+        let columns = try DatabaseQueue(path: path).read { db in try db.columns(in: "document").map(\.name) }
+        #expect(!columns.contains("output_json") && !columns.contains("temporary_path"))
+        // Publishing it drops the pending output.
+        #expect(try ledger.markPublished([CommitToken(id: 7, generation: committed[0].generation)]) == 1)
+        #expect(try ledger.record(id: 7)?.outputJSON == nil)
+        let pending = try DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending_output") }
+        #expect(pending == 0)
+    }
+
     @Test func openErrorsNameThePath() throws {
         let directory = try TemporaryDirectory(prefix: "stmd-ledger")
         #expect(throws: LedgerError.stateDirectoryMissing(path: directory.path + "/nope")) {

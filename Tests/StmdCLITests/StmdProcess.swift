@@ -74,6 +74,8 @@ enum StmdBinary {
 final class RunningProcess: @unchecked Sendable {
     let command: String
     private let process = Process()
+    /// The child's process id (for reading its `/proc` entry).
+    var processIdentifier: pid_t { process.processIdentifier }
     private let condition = NSCondition()
     private var stdoutData = Data()
     private var stderrData = Data()

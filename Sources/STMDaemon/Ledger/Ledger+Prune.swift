@@ -54,10 +54,11 @@ extension Ledger {
                     arguments: [row.id, row.generation])
                 deleted += db.changesCount
             }
+            // A pending output whose row is no longer committed (none should be: every change of status drops it).
             try db.execute(
                 sql: """
-                    UPDATE document SET output_json = NULL
-                    WHERE status IN ('done', 'failed') AND output_json IS NOT NULL
+                    DELETE FROM pending_output
+                    WHERE document_id NOT IN (SELECT id FROM document WHERE status = 'committed')
                     """)
             let cleared = db.changesCount
             // A judged log file's stored output whose file never came back to be published.

@@ -2,7 +2,8 @@ public import Foundation
 import GRDB
 
 extension Ledger {
-    /// Step 2 of the protocol: stores each output as a `committed` row, all in one transaction.
+    /// Step 2 of the protocol: stores each output as a `committed` row with its pending output (the JSON and the
+    /// temporary file's path, in `pending_output` until it is published), all in one transaction.
     ///
     /// Either every row is stored or, when one is refused (`LedgerError.invalidRecord`) or SQLite fails,
     /// none is. A location that already has a row reuses it (its `generation` grows); `attempts` counts on
@@ -20,19 +21,19 @@ extension Ledger {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO document (root, stream, relative_path, sha256, size, mtime, status, output_kind,
-                        output_path, temporary_path, output_json, model_versions, attempts, last_error,
-                        next_attempt_at, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'committed', ?, ?, ?, ?, ?, 1, ?, NULL, ?, ?)
+                        output_path, model_versions, attempts, last_error, next_attempt_at, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 'committed', ?, ?, ?, 1, ?, NULL, ?, ?)
                     ON CONFLICT (root, stream, relative_path) DO UPDATE SET
                         attempts = CASE WHEN document.sha256 IS excluded.sha256 THEN document.attempts + 1 ELSE 1 END,
                         sha256 = excluded.sha256, size = excluded.size, mtime = excluded.mtime,
                         status = 'committed', output_kind = excluded.output_kind,
-                        output_path = excluded.output_path, temporary_path = excluded.temporary_path,
-                        output_json = excluded.output_json, model_versions = excluded.model_versions,
+                        output_path = excluded.output_path, model_versions = excluded.model_versions,
                         last_error = excluded.last_error, next_attempt_at = NULL,
                         updated_at = excluded.updated_at, generation = document.generation + 1
                     RETURNING id, generation
                     """)
+            let pending = try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO pending_output (document_id, temporary_path, output_json) VALUES (?, ?, ?)")
             return try zip(batch, versions).map { output, versions in
                 let prepared = output.prepared
                 let row = try Row.fetchOne(
@@ -41,10 +42,11 @@ extension Ledger {
                         prepared.location.root, prepared.location.stream, Data(prepared.location.relativePath),
                         output.content.sha256, output.content.size,
                         output.content.modificationTime?.timeIntervalSince1970,
-                        prepared.kind.rawValue, Data(prepared.outputPath), Data(prepared.temporaryPath),
-                        Data(prepared.json), versions, output.error, time, time,
+                        prepared.kind.rawValue, Data(prepared.outputPath), versions, output.error, time, time,
                     ])
                 guard let row else { throw DatabaseError(message: "INSERT … RETURNING returned no row") }
+                let id: Int64 = row["id"]
+                try pending.execute(arguments: [id, Data(prepared.temporaryPath), Data(prepared.json)])
                 if let memory = output.memory { try Self.store(memory, in: db, now: time) }
                 return CommitToken(id: row["id"], generation: row["generation"])
             }
@@ -52,7 +54,7 @@ extension Ledger {
     }
 
     /// Step 4 of the protocol: the outputs are renamed and their folders fsynced, so the rows become `done`
-    /// (`failed` for an error output) and drop their stored JSON. One transaction.
+    /// (`failed` for an error output) and their pending outputs go. One transaction.
     ///
     /// A token whose row has been committed again since (a newer version of the document) matches nothing.
     ///
@@ -65,14 +67,16 @@ extension Ledger {
                 sql: """
                     UPDATE document SET status = CASE output_kind WHEN 'error' THEN 'failed' ELSE 'done' END,
                         last_error = CASE output_kind WHEN 'error' THEN last_error ELSE NULL END,
-                        output_json = NULL, temporary_path = NULL, next_attempt_at = NULL,
-                        processed_at = ?, updated_at = ?, generation = generation + 1
+                        next_attempt_at = NULL, processed_at = ?, updated_at = ?, generation = generation + 1
                     WHERE id = ? AND generation = ? AND status = 'committed'
                     """)
+            let release = try db.cachedStatement(sql: "DELETE FROM pending_output WHERE document_id = ?")
             var changed = 0
             for token in tokens {
                 try statement.execute(arguments: [time, time, token.id, token.generation])
-                changed += db.changesCount
+                guard db.changesCount == 1 else { continue }
+                changed += 1
+                try release.execute(arguments: [token.id])
             }
             return changed
         }
@@ -102,9 +106,9 @@ extension Ledger {
                         attempts = CASE WHEN document.sha256 IS excluded.sha256 THEN document.attempts + 1 ELSE 1 END,
                         sha256 = excluded.sha256, size = excluded.size, mtime = excluded.mtime,
                         status = excluded.status, last_error = excluded.last_error,
-                        next_attempt_at = excluded.next_attempt_at, temporary_path = NULL, output_json = NULL,
+                        next_attempt_at = excluded.next_attempt_at,
                         updated_at = excluded.updated_at, generation = document.generation + 1
-                    RETURNING \(Self.recordColumns)
+                    RETURNING \(Self.documentRecordColumns)
                     """,
                 arguments: [
                     location.root, location.stream, Data(location.relativePath), content?.sha256, content?.size,
@@ -113,7 +117,9 @@ extension Ledger {
                     error, next, time, time,
                 ])
             guard let row else { throw DatabaseError(message: "INSERT … RETURNING returned no row") }
-            return try Self.record(from: row)
+            let record = try Self.record(from: row)
+            try db.execute(sql: "DELETE FROM pending_output WHERE document_id = ?", arguments: [record.id])
+            return record
         }
     }
 
@@ -149,12 +155,14 @@ extension Ledger {
                 sql: """
                     UPDATE document SET status = CASE output_kind WHEN 'error' THEN 'failed' ELSE 'done' END,
                         last_error = CASE output_kind WHEN 'error' THEN last_error ELSE NULL END,
-                        output_path = ?, output_json = NULL, temporary_path = NULL, next_attempt_at = NULL,
-                        processed_at = ?, updated_at = ?, generation = generation + 1
+                        output_path = ?, next_attempt_at = NULL, processed_at = ?, updated_at = ?,
+                        generation = generation + 1
                     WHERE id = ? AND generation = ? AND status = 'committed'
                     """,
                 arguments: [Data(outputPath), time, time, token.id, token.generation])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: "DELETE FROM pending_output WHERE document_id = ?", arguments: [token.id])
+            return true
         }
     }
 
@@ -164,11 +172,13 @@ extension Ledger {
         try write { db in
             try db.execute(
                 sql: """
-                    UPDATE document SET status = 'failed', last_error = ?, output_json = NULL, temporary_path = NULL,
-                        updated_at = ?, generation = generation + 1
+                    UPDATE document SET status = 'failed', last_error = ?, updated_at = ?, generation = generation + 1
                     WHERE id = ? AND generation = ? AND status = 'committed'
                     """,
                 arguments: [reason, time, token.id, token.generation])
+            if db.changesCount == 1 {
+                try db.execute(sql: "DELETE FROM pending_output WHERE document_id = ?", arguments: [token.id])
+            }
         }
     }
 }

@@ -98,7 +98,7 @@ public final class Ledger: Sendable {
         try read { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT \(Self.recordColumns) FROM document WHERE root = ? AND stream = ? AND relative_path = ?",
+                sql: "SELECT \(Self.recordColumns) FROM \(Self.recordSource) WHERE root = ? AND stream = ? AND relative_path = ?",
                 arguments: [location.root, location.stream, Data(location.relativePath)]
             ).map(Self.record(from:))
         }
@@ -108,7 +108,7 @@ public final class Ledger: Sendable {
     public func records(sha256: String) throws -> [LedgerRecord] {
         try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT \(Self.recordColumns) FROM document WHERE sha256 = ? ORDER BY id", arguments: [sha256]
+                db, sql: "SELECT \(Self.recordColumns) FROM \(Self.recordSource) WHERE sha256 = ? ORDER BY id", arguments: [sha256]
             ).map(Self.record(from:))
         }
     }
@@ -116,7 +116,7 @@ public final class Ledger: Sendable {
     /// The row with this id.
     public func record(id: Int64) throws -> LedgerRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.recordColumns) FROM document WHERE id = ?", arguments: [id])
+            try Row.fetchOne(db, sql: "SELECT \(Self.recordColumns) FROM \(Self.recordSource) WHERE id = ?", arguments: [id])
                 .map(Self.record(from:))
         }
     }
@@ -125,7 +125,7 @@ public final class Ledger: Sendable {
     public func committedRecords() throws -> [LedgerRecord] {
         try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT \(Self.recordColumns) FROM document WHERE status = 'committed' ORDER BY id"
+                db, sql: "SELECT \(Self.recordColumns) FROM \(Self.recordSource) WHERE status = 'committed' ORDER BY id"
             ).map(Self.record(from:))
         }
     }
@@ -137,7 +137,7 @@ public final class Ledger: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.recordColumns) FROM document WHERE status = 'retrying' AND next_attempt_at <= ?
+                    SELECT \(Self.recordColumns) FROM \(Self.recordSource) WHERE status = 'retrying' AND next_attempt_at <= ?
                     ORDER BY next_attempt_at, id LIMIT ?
                     """,
                 arguments: [now.timeIntervalSince1970, limit]
@@ -151,7 +151,7 @@ public final class Ledger: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.recordColumns) FROM document
+                    SELECT \(Self.recordColumns) FROM \(Self.recordSource)
                     WHERE status IN ('failed', 'retrying') AND (?1 IS NULL OR stream = ?1) ORDER BY updated_at, id
                     """,
                 arguments: [stream]
