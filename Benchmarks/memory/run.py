@@ -20,7 +20,7 @@ Three measurements, each a fresh daemon on a fresh inbox and state folder with t
   document. Target: memory adds <= 10 %. (The component bench, stmd-memory-bench, measures the same more precisely.)
 
 Documents are AG News snippets ($STMD_DATA or ../shared/data, topic/ag_news/train.tsv), each made unique by a
-suffix, with strictly increasing mtimes. Results go to stdout and Benchmarks/memory/results.json.
+suffix, with strictly increasing mtimes. Results go to stdout and WORK/results-PARTS.json (--results FILE to choose).
 """
 import argparse
 import json
@@ -317,6 +317,9 @@ def main():
     parser.add_argument("--probe", action="store_true", help="growth: RSS split and malloc_stats (gdb) at each reading")
     parser.add_argument("--probe-trim", action="store_true", help="with --probe: also malloc_trim(0) and read RSS again")
     parser.add_argument("--keep", action="store_true", help="keep the work folders (logs) after the run")
+    parser.add_argument(
+        "--results", help="where to write the results JSON (default: WORK/results-PARTS.json; the results-*.json files "
+        "in this folder are the measurements BENCHMARKS.md cites, so a run never overwrites them unless told to)")
     args = parser.parse_args()
     args.stmd = os.path.abspath(args.stmd)
     os.makedirs(args.work, exist_ok=True)
@@ -326,9 +329,11 @@ def main():
         results[part] = {"bounded": bounded, "growth": growth, "speed": speed}[part](args, texts)
         print(json.dumps({part: results[part]}), flush=True)
     suffix = "-" + args.only.replace(",", "-") + ("-no-memory" if args.growth_without_memory else "")
-    with open(os.path.join(HERE, f"results{suffix}.json"), "w") as handle:
+    path = args.results or os.path.join(args.work, f"results{suffix}.json")
+    with open(path, "w") as handle:
         json.dump(results, handle, indent=2, sort_keys=True)
         handle.write("\n")
+    print(f"wrote {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":
