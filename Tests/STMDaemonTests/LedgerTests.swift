@@ -386,6 +386,9 @@ struct LedgerTests {
         #expect(done.status == .done && done.outputJSON == nil && done.content?.sha256 == Self.sha(2))
         let columns = try DatabaseQueue(path: path).read { db in try db.columns(in: "document").map(\.name) }
         #expect(!columns.contains("output_json") && !columns.contains("temporary_path"))
+        // The old table's pages were given back (VACUUM after the rebuild), not left on the free list.
+        let freePages = try DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") }
+        #expect(freePages == 0)
         // Publishing it drops the pending output.
         #expect(try ledger.markPublished([CommitToken(id: 7, generation: committed[0].generation)]) == 1)
         #expect(try ledger.record(id: 7)?.outputJSON == nil)
