@@ -279,9 +279,18 @@ public final class Daemon: @unchecked Sendable {
         var lastReconcile = Date()
         let interval = DocumentPipeline.seconds(pipeline.configuration.reconcileInterval)
         var release = FreeMemoryRelease(now: Date().timeIntervalSince1970)
+        var startup = StartupTimeoutExtension()
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
             if Task.isCancelled { return }
+            if !isReadyNow && notifier.isEnabled {
+                let checked = scanFilter.progress.checked
+                if startup.shouldExtend(checked: checked, now: Date().timeIntervalSince1970) {
+                    notifier.extendTimeout(
+                        seconds: StartupTimeoutExtension.extensionSeconds,
+                        status: "catching up: \(checked) files checked against the ledger")
+                }
+            }
             if let due = try? ledger.dueRetries() {
                 for record in due {
                     submit(WorkItem(location: record.location, path: record.location.inputPath, trigger: "retry"))

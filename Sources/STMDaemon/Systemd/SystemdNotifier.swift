@@ -1,7 +1,8 @@
 import CSystemd
 import Glibc
 
-/// The service manager's notification protocol (sd_notify(3)): READY, STATUS, WATCHDOG, RELOADING, STOPPING.
+/// The service manager's notification protocol (sd_notify(3)): READY, STATUS, WATCHDOG, RELOADING, STOPPING,
+/// EXTEND_TIMEOUT_USEC.
 ///
 /// `sd_notifyf` is variadic and unavailable from Swift, so messages are formatted here and sent whole; each
 /// `send` is one datagram, which the manager applies atomically. Without `$NOTIFY_SOCKET` (not run by systemd
@@ -38,6 +39,12 @@ public struct SystemdNotifier: Sendable {
     }
 
     public func stopping(status: String) { send([("STOPPING", "1"), ("STATUS", status)]) }
+
+    /// `EXTEND_TIMEOUT_USEC=`: the current start-up (or reload, or stop) may take `seconds` more from now
+    /// (systemd ≥ 236; older managers ignore it).
+    public func extendTimeout(seconds: Double, status: String) {
+        send([("EXTEND_TIMEOUT_USEC", String(UInt64(seconds * 1_000_000))), ("STATUS", status)])
+    }
 
     /// The interval at which to send `WATCHDOG=1` — half of `$WATCHDOG_USEC` — or nil when the watchdog is off
     /// or meant for another process (`sd_watchdog_enabled` checks `$WATCHDOG_PID`).
