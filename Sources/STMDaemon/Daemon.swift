@@ -119,7 +119,13 @@ public final class Daemon: @unchecked Sendable {
         pipeline = DocumentPipeline(
             configuration: configuration, ledger: ledger, writer: writer, log: log, version: setup.version,
             models: loaded, counters: counters)
+        #if DEBUG
+            let slowCheck = UInt32(PipelineFaultHooks.fromEnvironment().slowScanCheckMilliseconds) * 1000
+        #else
+            let slowCheck: UInt32 = 0
+        #endif
         scanFilter = ScanFilterQueue(label: "stmd.scan-filter") { [pipeline, scheduler] item in
+            if slowCheck > 0 { usleep(slowCheck) }
             if !pipeline.isSettled(item) { Self.submit(item, to: scheduler, log: log) }
         }
         if configuration.memory.enabled {

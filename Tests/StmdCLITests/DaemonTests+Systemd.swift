@@ -43,6 +43,28 @@ extension DaemonTests {
         inputs.expectUnchanged()
     }
 
+    /// A catch-up that takes a while (here 400 files whose ledger checks each take 10 ms: the debug-only
+    /// `slow-scan-check` fault hook) asks systemd for more start-up time with `EXTEND_TIMEOUT_USEC=` and a progress
+    /// STATUS while the checks advance, before READY=1, and no more after it.
+    @Test func aLongCatchUpExtendsTheStartTimeout() async throws {
+        let world = try DaemonWorld("extend-start", streams: ["news"])
+        var inputs = InputLedger()
+        for index in 0..<400 { _ = try world.write(Self.document(index), "news", "old\(index).txt", into: &inputs) }
+        let listener = try NotifyListener(directory: world.base)
+        let daemon = try world.start(faults: "slow-scan-check:10", environment: ["NOTIFY_SOCKET": listener.path])
+        let ready = try #require(
+            await listener.first(timeout: 60) { $0["READY"] == "1" }, "no READY=1: \(listener.messages) \(daemon.log)")
+        let extensions = listener.messages.prefix(ready.index).filter { $0.fields["EXTEND_TIMEOUT_USEC"] != nil }
+        #expect(!extensions.isEmpty, "no extension during a 4 s catch-up: \(listener.messages)")
+        #expect(extensions.allSatisfy { $0.fields["EXTEND_TIMEOUT_USEC"] == "30000000" }, "\(extensions)")
+        #expect(extensions.first?.fields["STATUS"]?.hasPrefix("catching up: ") == true, "\(extensions)")
+        try await Task.sleep(for: .milliseconds(1500))
+        let after = listener.messages.dropFirst(ready.index + 1).filter { $0.fields["EXTEND_TIMEOUT_USEC"] != nil }
+        #expect(after.isEmpty, "extended after READY=1: \(after)")
+        try await Self.stopCleanly(daemon, world)
+        inputs.expectUnchanged()
+    }
+
     /// A stop sent the moment READY=1 arrives is never lost, whichever thread the kernel hands the signal to (with
     /// a dispatch signal source it was dropped about once in 40 starts). Ten starts, each stopped at once.
     @Test func sigtermRightAfterReadyAlwaysStops() async throws {

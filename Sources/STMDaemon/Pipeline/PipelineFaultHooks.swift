@@ -6,11 +6,14 @@ import Glibc
 /// - `die-after-judging:GLOB` — the process exits at once (as if killed) after a `kind = "lines"` file matching GLOB
 ///   has been judged and its detector state committed, before its output is published: the crash window that
 ///   the stored lines report closes.
+/// - `slow-scan-check:MS` — each ledger check of a file a scan reported (the catch-up, rescans) first sleeps MS
+///   milliseconds, so tests can see what a catch-up of a very large inbox does (`EXTEND_TIMEOUT_USEC=`).
 ///
 /// `remainder` is the list without these items, for `WatcherFaultHooks`.
 struct PipelineFaultHooks {
     var hangingNames: [String] = []
     var dyingAfterJudging: [String] = []
+    var slowScanCheckMilliseconds = 0
     var remainder = ""
 
     init(specification: String) {
@@ -21,6 +24,8 @@ struct PipelineFaultHooks {
                 hangingNames.append(String(item.dropFirst("hang-worker:".count)))
             } else if item.hasPrefix("die-after-judging:"), item.count > "die-after-judging:".count {
                 dyingAfterJudging.append(String(item.dropFirst("die-after-judging:".count)))
+            } else if item.hasPrefix("slow-scan-check:"), let milliseconds = Int(item.dropFirst("slow-scan-check:".count)) {
+                slowScanCheckMilliseconds = max(0, milliseconds)
             } else {
                 rest.append(item)
             }
