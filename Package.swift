@@ -73,7 +73,8 @@ let package = Package(
             swiftSettings: numericSettings),
         .executableTarget(
             name: "stmd-memory-bench",
-            dependencies: ["STMDaemon", "STMTasks", .product(name: "Logging", package: "swift-log")], path: "Benchmarks/memory/MemoryBench",
+            dependencies: ["STMDaemon", "STMTasks", "STMTensor", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/memory/MemoryBench",
             swiftSettings: strictSettings),
         .executableTarget(
             name: "stmd-logs-bench", dependencies: ["STMLogs", "STMTensor"], path: "Benchmarks/logs/LogsBench",

@@ -4,6 +4,7 @@ import Glibc
 import STMDaemon
 import Logging
 import STMTasks
+import STMTensor
 
 
 // stmd-memory-bench: what the stream-memory step adds to a document's processing time, in one process.
@@ -132,17 +133,18 @@ func processCPUNanoseconds() -> UInt64 {
     }
 }
 
-/// A small deterministic generator for the bootstrap.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// A 95 % interval of Σ on / Σ off, resampling the pairs with a fixed seed (the same run gives the same interval).
+func bootstrapRatios(on: [Double], off: [Double], seed: UInt64) -> [Double] {
+    var generator = SplitMix64(seed: seed)
+    return (0..<2_000).map { _ -> Double in
+        var sumOn = 0.0, sumOff = 0.0
+        for _ in on.indices {
+            let pick = Int(generator.next() % UInt64(on.count))
+            sumOn += on[pick]
+            sumOff += off[pick]
+        }
+        return sumOn / sumOff
+    }.sorted()
 }
 
 @MainActor func quantile(_ sorted: [Double], _ q: Double) -> Double {
@@ -213,27 +215,8 @@ do {
     let stretchRatios = stride(from: 0, to: onTimes.count - stretch + 1, by: stretch).map { first in
         onTimes[first..<first + stretch].reduce(0, +) / offTimes[first..<first + stretch].reduce(0, +)
     }.sorted()
-    // 95 % interval of the ratio of totals, resampling the pairs (a fixed seed: the same run gives the same interval).
-    var generator = SplitMix64(seed: 6)
-    let bootstrap = (0..<2_000).map { _ -> Double in
-        var sumOn = 0.0, sumOff = 0.0
-        for _ in onTimes.indices {
-            let pick = Int(generator.next() % UInt64(onTimes.count))
-            sumOn += onTimes[pick]
-            sumOff += offTimes[pick]
-        }
-        return sumOn / sumOff
-    }.sorted()
-    var cpuGenerator = SplitMix64(seed: 7)
-    let cpuBootstrap = (0..<2_000).map { _ -> Double in
-        var sumOn = 0.0, sumOff = 0.0
-        for _ in onCPU.indices {
-            let pick = Int(cpuGenerator.next() % UInt64(onCPU.count))
-            sumOn += onCPU[pick]
-            sumOff += offCPU[pick]
-        }
-        return sumOn / sumOff
-    }.sorted()
+    let bootstrap = bootstrapRatios(on: onTimes, off: offTimes, seed: 6)
+    let cpuBootstrap = bootstrapRatios(on: onCPU, off: offCPU, seed: 7)
     let cpuRatio = onCPU.reduce(0, +) / offCPU.reduce(0, +)
     let documentsTimed = Double(onTimes.count * batchSize)
     let totalRatio = onTimes.reduce(0, +) / offTimes.reduce(0, +)

@@ -109,7 +109,7 @@ public final class Ledger: Sendable {
     /// gives the pages back and a truncating checkpoint empties the log, once, at the first start of this version.
     private func compactAfterRebuild() throws {
         try pool.vacuum()
-        try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
     /// The row of the document at `location`, if any. The daemon skips a document whose row has the same
