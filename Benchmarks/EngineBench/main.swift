@@ -8,6 +8,7 @@ import Glibc
 // stmd-bench: the engine's side of `make bench` (Benchmarks/run.py drives it and the peers).
 //   stmd-bench peak --threads N
 //   stmd-bench rnn --cell lstm|gru --hidden H --mode stream|batch32|train32 --threads N --precision f32|bf16
+//                  [--shards N]  (train32: batch shards, default the thread count)
 // One JSON object per line on stdout, in the same schema as Benchmarks/peers/peers.py.
 
 let arguments = BenchArguments(CommandLine.arguments.dropFirst())
@@ -109,6 +110,7 @@ func runRecurrent() {
         "peer": .string("stmd"), "version": .string("0.1.0 \(KernelISA.current)\(KernelISA.nativeBF16 ? "+bf16" : "")"),
         "cell": .string(cell), "hidden": .int(hidden), "mode": .string(mode), "threads": .int(BLAS.threadCount),
         "precision": .string(mode == "train32" ? "f32" : precision.rawValue),
+        "shards": .int(mode == "train32" ? arguments.integer("shards", default: BLAS.threadCount) : 1),
         "tokens_per_second": .double(Double(tokensPerCall) / timing.best),
         "median_tokens_per_second": .double(Double(tokensPerCall) / timing.median),
         "seconds_per_call": .double(timing.best),
@@ -152,6 +154,8 @@ func runPrecisionCheck() {
 }
 
 /// One Adam step of Embedding → cell → Linear(H, 4) on the last state, batch 32 (the peers' training step).
+/// With several threads the batch is split into that many shards, each run forward and backward on its own
+/// thread and combined (`ShardedGradients`, as `stmd train` does); `--shards N` overrides the count.
 func trainStep<Cell: RecurrentCell>(_ cell: Cell, _ documents: [[Int]], _ labels: [Int]) -> (Timing, Int) {
     let model = SequenceClassifier(
         vocabularySize: 20000, embeddingSize: cell.inputSize, hiddenSize: cell.hiddenSize, classCount: 4,
@@ -160,8 +164,15 @@ func trainStep<Cell: RecurrentCell>(_ cell: Cell, _ documents: [[Int]], _ labels
     let parameters = model.makeParameters(using: &generator)
     var trainer = Trainer(parameters: parameters, optimizer: AdamOptimizer(for: parameters), seed: 4, maxGradientNorm: nil)
     let batch = Array(documents.prefix(32))
+    let shards = arguments.integer("shards", default: BLAS.threadCount)
     let timing = measure {
-        trainer.train { p, g in model.lossAndGradients(batch, labels: labels, parameters: p, training: false, using: &g) }
+        trainer.train { p, g in
+            ShardedGradients.compute(batchSize: batch.count, shards: shards, generator: &g) { range, shardGenerator in
+                model.lossAndGradients(
+                    Array(batch[range]), labels: Array(labels[range]), parameters: p, training: false,
+                    using: &shardGenerator)
+            }
+        }
     }
     return (timing, 32 * 64)
 }

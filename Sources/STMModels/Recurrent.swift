@@ -28,10 +28,11 @@ public struct Recurrent<Cell: RecurrentCell>: Sendable {
         let active = Recurrent.activity(steps: steps, batch: batch, lengths: lengths)
         let projected = cell.projectInput(input.reshaped([steps * batch, input.shape[2]]), parameters: parameters)
         var state = initialState ?? cell.zeroState(batchSize: batch)
-        var outputs = Tensor.zeros([steps, batch, hidden])
+        // Every step writes its rows of both (padded rows as zeros), so neither needs zeroing first.
+        var outputs = Tensor.unfilled([steps, batch, hidden])
         var caches: [Cell.StepCache] = []
         caches.reserveCapacity(steps)
-        var previousOutputs = Tensor.zeros([steps * batch, hidden])
+        var previousOutputs = Tensor.unfilled([steps * batch, hidden])
         for t in 0..<steps {
             previousOutputs.setRows(startingAt: t * batch, from: state.output)
             let (next, cache) = cell.step(
@@ -58,8 +59,10 @@ public struct Recurrent<Cell: RecurrentCell>: Sendable {
         let steps = cache.input.shape[0], batch = cache.input.shape[1]
         precondition(dOutputs.shape == [steps, batch, cell.hiddenSize], "Recurrent.backward: dOutputs \(dOutputs.shape)")
         var dState = dFinalState ?? cell.zeroState(batchSize: batch)
+        // Filled row block by row block below (every step writes its rows); dRecurrent stays nil for cells whose
+        // recurrent gradient is dProjected itself.
         var dProjected = Tensor.zeros([steps * batch, 0])
-        var dRecurrent = Tensor.zeros([steps * batch, 0])
+        var dRecurrent: Tensor?
         for t in (0..<steps).reversed() {
             var dOutput = dOutputs.rows((t * batch)..<((t + 1) * batch))
             var dNew = dState
@@ -73,16 +76,16 @@ public struct Recurrent<Cell: RecurrentCell>: Sendable {
             let (dStep, dStepRecurrent, dPrevious) = cell.stepBackward(
                 dState: dNew, cache: cache.steps[t], parameters: parameters)
             if dProjected.columnCount == 0 {
-                dProjected = Tensor.zeros([steps * batch, dStep.columnCount])
-                dRecurrent = Tensor.zeros([steps * batch, dStepRecurrent.columnCount])
+                dProjected = Tensor.unfilled([steps * batch, dStep.columnCount])
+                if let dStepRecurrent { dRecurrent = Tensor.unfilled([steps * batch, dStepRecurrent.columnCount]) }
             }
             dProjected.setRows(startingAt: t * batch, from: dStep)
-            dRecurrent.setRows(startingAt: t * batch, from: dStepRecurrent)
+            if let dStepRecurrent { dRecurrent!.setRows(startingAt: t * batch, from: dStepRecurrent) }
             dState = dCarried.map { Cell.State.adding(dPrevious, $0) } ?? dPrevious
         }
         if steps > 0 {
             cell.accumulateRecurrentGradients(
-                dRecurrent: dRecurrent, previousOutputs: cache.previousOutputs, gradients: &gradients)
+                dRecurrent: dRecurrent ?? dProjected, previousOutputs: cache.previousOutputs, gradients: &gradients)
         }
         let dInput = cell.projectInputBackward(
             dProjected: dProjected, input: cache.input.reshaped([steps * batch, cache.input.shape[2]]),

@@ -25,6 +25,29 @@ public struct Tensor: Sendable, Equatable {
 
     public static func zeros(_ shape: [Int]) -> Tensor { Tensor(shape: shape) }
 
+    /// A tensor whose elements are not set: for an output that a kernel or a `beta = 0` GEMM overwrites in
+    /// full, so the training step does not pay for zeroing megabytes it is about to write.
+    public static func unfilled(_ shape: [Int]) -> Tensor {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in \(shape)")
+        let count = shape.reduce(1, *)
+        return Tensor(shape: shape, scalars: [Float](unsafeUninitializedCapacity: count) { _, initialized in
+            initialized = count
+        })
+    }
+
+    /// A `[rows, vector.count]` matrix with `vector` in every row (a bias broadcast before a `beta = 1` GEMM).
+    public static func repeatingRows(_ vector: Tensor, count rows: Int) -> Tensor {
+        let columns = vector.count
+        var out = Tensor.unfilled([rows, columns])
+        out.scalars.withUnsafeMutableBufferPointer { target in
+            vector.scalars.withUnsafeBufferPointer { source in
+                guard let from = source.baseAddress else { return }
+                for r in 0..<rows { (target.baseAddress! + r * columns).update(from: from, count: columns) }
+            }
+        }
+        return out
+    }
+
     /// A 1-D tensor.
     public init(_ scalars: [Float]) { self.init(shape: [scalars.count], scalars: scalars) }
 

@@ -55,6 +55,22 @@ struct MatMulTests {
         #expect(c.scalars == [1.5, 1.5, 1.5, 1.5])
     }
 
+    /// `Tensor.unfilled` outputs rely on a `beta = 0` GEMM never reading C: garbage (here NaN) must not leak in,
+    /// for the small per-step shapes and the large split ones alike, and with an empty inner dimension.
+    @Test(arguments: [(3, 5, 4), (32, 256, 1024), (2048, 128, 512)])
+    func betaZeroNeverReadsTheOutput(m: Int, k: Int, n: Int) {
+        var generator = SplitMix64(seed: 9)
+        let a = Tensor.uniform([m, k], bound: 1, using: &generator)
+        let b = Tensor.uniform([k, n], bound: 1, using: &generator)
+        var c = Tensor(shape: [m, n], repeating: .nan)
+        gemm(a, b, into: &c)
+        #expect(c.scalars.allSatisfy { $0.isFinite })
+        #expect(c == matmul(a, b))
+        var empty = Tensor(shape: [2, 2], repeating: .nan)
+        gemm(Tensor.zeros([2, 0]), Tensor.zeros([0, 2]), into: &empty)
+        #expect(empty.scalars == [0, 0, 0, 0])
+    }
+
     @Test func threadCountIsSetOnPurpose() {
         let previous = BLAS.threadCount
         BLAS.threadCount = 1

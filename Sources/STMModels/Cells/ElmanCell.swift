@@ -63,9 +63,9 @@ public struct ElmanCell: RecurrentCell {
         return affineForward(x, weight: parameters.wx, bias: parameters.b)
     }
 
-    public func step(projected: Tensor, state: Tensor, parameters: Parameters) -> (state: Tensor, cache: StepCache) {
+    public func step(projected: consuming Tensor, state: Tensor, parameters: Parameters) -> (state: Tensor, cache: StepCache) {
         precondition(state.columnCount == hiddenSize, "ElmanCell.step: state \(state.shape)")
-        var next = projected
+        var next = consume projected
         gemm(state, parameters.wh, transposeB: true, into: &next, beta: 1)
         next = next.applying(activation)
         return (next, StepCache(previous: state, next: next))
@@ -73,12 +73,12 @@ public struct ElmanCell: RecurrentCell {
 
     public func stepBackward(
         dState: Tensor, cache: StepCache, parameters: Parameters
-    ) -> (dProjected: Tensor, dRecurrent: Tensor, dState: Tensor) {
+    ) -> (dProjected: Tensor, dRecurrent: Tensor?, dState: Tensor) {
         var dPre = dState
         for i in 0..<dPre.count {
             dPre[flat: i] *= activation.derivative(output: cache.next[flat: i])
         }
-        return (dPre, dPre, matmul(dPre, parameters.wh))
+        return (dPre, nil, matmul(dPre, parameters.wh))
     }
 
     public func accumulateRecurrentGradients(dRecurrent: Tensor, previousOutputs: Tensor, gradients: inout Parameters) {

@@ -48,12 +48,12 @@ public struct GRUCell: RecurrentCell {
         return affineForward(x, weight: parameters.wx, bias: parameters.bx)
     }
 
-    public func step(projected: Tensor, state: Tensor, parameters: Parameters) -> (state: Tensor, cache: StepCache) {
+    public func step(projected: consuming Tensor, state: Tensor, parameters: Parameters) -> (state: Tensor, cache: StepCache) {
         let batch = state.rowCount, h = hiddenSize
         precondition(projected.shape == [batch, 3 * h] && state.columnCount == h, "GRUCell.step: \(projected.shape), \(state.shape)")
         let recurrent = affineForward(state, weight: parameters.wh, bias: parameters.bh)
-        var gates = Tensor.zeros([batch, 3 * h])
-        var next = Tensor.zeros([batch, h])
+        var gates = Tensor.unfilled([batch, 3 * h])
+        var next = Tensor.unfilled([batch, h])
         projected.scalars.withUnsafeBufferPointer { p in
             recurrent.scalars.withUnsafeBufferPointer { q in
                 state.scalars.withUnsafeBufferPointer { previous in
@@ -72,11 +72,12 @@ public struct GRUCell: RecurrentCell {
 
     public func stepBackward(
         dState: Tensor, cache: StepCache, parameters: Parameters
-    ) -> (dProjected: Tensor, dRecurrent: Tensor, dState: Tensor) {
+    ) -> (dProjected: Tensor, dRecurrent: Tensor?, dState: Tensor) {
         let batch = dState.rowCount, h = hiddenSize
-        var dProjected = Tensor.zeros([batch, 3 * h])
-        var dRecurrent = Tensor.zeros([batch, 3 * h])
-        var dPrevious = Tensor.zeros([batch, h])
+        // The kernel writes every element of all three; the GEMM below then adds to dPrevious.
+        var dProjected = Tensor.unfilled([batch, 3 * h])
+        var dRecurrent = Tensor.unfilled([batch, 3 * h])
+        var dPrevious = Tensor.unfilled([batch, h])
         cache.gates.scalars.withUnsafeBufferPointer { g in
             cache.recurrent.scalars.withUnsafeBufferPointer { q in
                 cache.previous.scalars.withUnsafeBufferPointer { previous in

@@ -64,21 +64,21 @@ public struct LSTMCell: RecurrentCell {
     public func projectInput(_ x: Tensor, parameters: Parameters) -> Tensor {
         precondition(x.columnCount == inputSize, "LSTMCell.projectInput: x \(x.shape), inputSize \(inputSize)")
         // Both biases are added here, once for all steps: nothing gates bh separately in an LSTM, and both get
-        // the same gradient (Σ dGates) from projectInputBackward and accumulateRecurrentGradients.
+        // the same gradient (Σ dGates), summed once in projectInputBackward.
         return affineForward(x, weight: parameters.wx, bias: parameters.bx + parameters.bh)
     }
 
     public func step(
-        projected: Tensor, state: LSTMState, parameters: Parameters
+        projected: consuming Tensor, state: LSTMState, parameters: Parameters
     ) -> (state: LSTMState, cache: StepCache) {
         let batch = state.h.rowCount, h = hiddenSize
         precondition(projected.shape == [batch, 4 * h], "LSTMCell.step: projected \(projected.shape)")
         precondition(state.h.shape == [batch, h] && state.c.shape == [batch, h], "LSTMCell.step: state \(state.h.shape)")
-        var gates = projected
+        var gates = consume projected
         gemm(state.h, parameters.wh, transposeB: true, into: &gates, beta: 1)
-        var nextC = Tensor.zeros([batch, h])
-        var nextH = Tensor.zeros([batch, h])
-        var cellTanh = Tensor.zeros([batch, h])
+        var nextC = Tensor.unfilled([batch, h])
+        var nextH = Tensor.unfilled([batch, h])
+        var cellTanh = Tensor.unfilled([batch, h])
         gates.scalars.withUnsafeMutableBufferPointer { g in
             state.c.scalars.withUnsafeBufferPointer { previousC in
                 nextC.scalars.withUnsafeMutableBufferPointer { c in
@@ -97,10 +97,10 @@ public struct LSTMCell: RecurrentCell {
 
     public func stepBackward(
         dState: LSTMState, cache: StepCache, parameters: Parameters
-    ) -> (dProjected: Tensor, dRecurrent: Tensor, dState: LSTMState) {
+    ) -> (dProjected: Tensor, dRecurrent: Tensor?, dState: LSTMState) {
         let batch = dState.h.rowCount, h = hiddenSize
-        var dGates = Tensor.zeros([batch, 4 * h])
-        var dPreviousC = Tensor.zeros([batch, h])
+        var dGates = Tensor.unfilled([batch, 4 * h])
+        var dPreviousC = Tensor.unfilled([batch, h])
         cache.gates.scalars.withUnsafeBufferPointer { g in
             cache.previous.c.scalars.withUnsafeBufferPointer { previousC in
                 cache.cellTanh.scalars.withUnsafeBufferPointer { t in
@@ -119,17 +119,19 @@ public struct LSTMCell: RecurrentCell {
                 }
             }
         }
-        return (dGates, dGates, LSTMState(h: matmul(dGates, parameters.wh), c: dPreviousC))
+        // The recurrent pre-activation enters the gates as the projected input does: one gradient for both.
+        return (dGates, nil, LSTMState(h: matmul(dGates, parameters.wh), c: dPreviousC))
     }
 
     public func accumulateRecurrentGradients(dRecurrent: Tensor, previousOutputs: Tensor, gradients: inout Parameters) {
         gemm(dRecurrent, transposeA: true, previousOutputs, into: &gradients.wh, beta: 1)
-        gradients.bh.add(dRecurrent.sumRows())
     }
 
     public func projectInputBackward(
         dProjected: Tensor, input: Tensor, parameters: Parameters, gradients: inout Parameters
     ) -> Tensor {
-        affineBackward(dOut: dProjected, input: input, weight: parameters.wx, dWeight: &gradients.wx, dBias: &gradients.bx)
+        affineBackward(
+            dOut: dProjected, input: input, weight: parameters.wx, dWeight: &gradients.wx, dBias: &gradients.bx,
+            alsoBias: &gradients.bh)
     }
 }

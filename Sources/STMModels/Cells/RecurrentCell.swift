@@ -85,16 +85,18 @@ public protocol RecurrentCell: Sendable {
     /// `x · Wxᵀ + bx` for every row of `x` (`[N, inputSize]` → `[N, gates·hiddenSize]`).
     func projectInput(_ x: Tensor, parameters: Parameters) -> Tensor
 
-    /// One time step from projected input rows `[B, gates·hiddenSize]`.
-    func step(projected: Tensor, state: State, parameters: Parameters) -> (state: State, cache: StepCache)
+    /// One time step from projected input rows `[B, gates·hiddenSize]` (consumed: a cell may write its
+    /// pre-activations into that buffer instead of copying it).
+    func step(projected: consuming Tensor, state: State, parameters: Parameters) -> (state: State, cache: StepCache)
 
     /// Given the gradient with respect to the new state (its `output` already including the gradient of the
     /// step's output), returns the gradients for the projected input, for the recurrent pre-activation
-    /// (`h·Whᵀ + bh`, whatever part of it the cell has) and for the previous state. The recurrent weights'
-    /// gradients are not accumulated here: `accumulateRecurrentGradients` does it for all steps at once.
+    /// (`h·Whᵀ + bh`, whatever part of it the cell has; nil when it is the projected input's, as in an LSTM,
+    /// which saves a copy per step) and for the previous state. The recurrent weights' gradients are not
+    /// accumulated here: `accumulateRecurrentGradients` does it for all steps at once.
     func stepBackward(
         dState: State, cache: StepCache, parameters: Parameters
-    ) -> (dProjected: Tensor, dRecurrent: Tensor, dState: State)
+    ) -> (dProjected: Tensor, dRecurrent: Tensor?, dState: State)
 
     /// `dWh += dRecurrentᵀ · previousOutputs` (and the recurrent bias, where the cell has one) for the stacked
     /// rows of every step: one GEMM with K = T·B instead of one small GEMM per step.
@@ -132,7 +134,7 @@ extension RecurrentCell {
         total.output.add(dOutput)
         let (dProjected, dRecurrent, dPrevious) = stepBackward(dState: total, cache: cache.step, parameters: parameters)
         accumulateRecurrentGradients(
-            dRecurrent: dRecurrent, previousOutputs: cache.previousOutput, gradients: &gradients)
+            dRecurrent: dRecurrent ?? dProjected, previousOutputs: cache.previousOutput, gradients: &gradients)
         let dInput = projectInputBackward(
             dProjected: dProjected, input: cache.input, parameters: parameters, gradients: &gradients)
         return (dInput, dPrevious)
@@ -142,9 +144,9 @@ extension RecurrentCell {
 /// The input half every cell shares: `P = x · Wxᵀ + bx`, and its backward.
 @usableFromInline
 func affineForward(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
-    var out = Tensor.zeros([x.rowCount, weight.rowCount])
-    gemm(x, weight, transposeB: true, into: &out)
-    out.addRowVector(bias)
+    // The bias goes in first and the GEMM adds to it (beta = 1): one pass over the output fewer.
+    var out = Tensor.repeatingRows(bias, count: x.rowCount)
+    gemm(x, weight, transposeB: true, into: &out, beta: 1)
     return out
 }
 
@@ -153,9 +155,21 @@ func affineForward(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
 func affineBackward(
     dOut: Tensor, input: Tensor, weight: Tensor, dWeight: inout Tensor, dBias: inout Tensor
 ) -> Tensor {
+    var none = Tensor(shape: [0])
+    return affineBackward(dOut: dOut, input: input, weight: weight, dWeight: &dWeight, dBias: &dBias, alsoBias: &none)
+}
+
+/// The same, adding `Σ_rows dP` to a second bias as well (an LSTM's `bh`, which enters where `bx` does), so
+/// the rows are summed once; an empty `alsoBias` is left alone.
+@usableFromInline
+func affineBackward(
+    dOut: Tensor, input: Tensor, weight: Tensor, dWeight: inout Tensor, dBias: inout Tensor, alsoBias: inout Tensor
+) -> Tensor {
     gemm(dOut, transposeA: true, input, into: &dWeight, beta: 1)
-    dBias.add(dOut.sumRows())
-    var dInput = Tensor.zeros([input.rowCount, input.columnCount])
+    let biasGradient = dOut.sumRows()
+    dBias.add(biasGradient)
+    if alsoBias.count > 0 { alsoBias.add(biasGradient) }
+    var dInput = Tensor.unfilled([input.rowCount, input.columnCount])
     gemm(dOut, weight, into: &dInput)
     return dInput
 }

@@ -135,32 +135,12 @@ struct TrainingRun: CellVisitor {
         model: TextClassifierModel<Cell>, batch: [Int], set: EncodedSet, parameters: TextClassifierModel<Cell>.Parameters,
         generator: inout SplitMix64
     ) -> (loss: Float, gradients: TextClassifierModel<Cell>.Parameters) {
-        let parts = min(shards, batch.count)
-        let size = (batch.count + parts - 1) / parts
-        let pieces = (0..<parts).map { Array(batch[($0 * size)..<min(batch.count, ($0 + 1) * size)]) }.filter { !$0.isEmpty }
-        let seeds = pieces.map { _ in generator.next() }
-        let results = ShardResults<TextClassifierModel<Cell>.Parameters>(count: pieces.count)
-        FusedKernels.parallel(pieces.count) { index in
-            var shardGenerator = SplitMix64(seed: seeds[index])
-            let piece = pieces[index]
-            results.store(index, model.lossAndGradients(
+        ShardedGradients.compute(batchSize: batch.count, shards: shards, generator: &generator) { range, shardGenerator in
+            let piece = batch[range]
+            return model.lossAndGradients(
                 piece.map { set.features[$0] }, labels: piece.map { set.labels[$0] }, parameters: parameters,
-                training: true, using: &shardGenerator))
+                training: true, using: &shardGenerator)
         }
-        var total: Float = 0
-        var gradients: TextClassifierModel<Cell>.Parameters?
-        for (index, piece) in pieces.enumerated() {
-            var (loss, shard) = results.take(index)
-            let weight = Float(piece.count) / Float(batch.count)
-            total += loss * weight
-            if gradients == nil {
-                shard.scale(by: weight)
-                gradients = shard
-            } else {
-                gradients!.add(shard, scaledBy: weight)
-            }
-        }
-        return (total, gradients!)
     }
 
     /// Accuracy metrics and mean loss on `set`, in length-sorted batches of 64 without dropout.
@@ -215,28 +195,6 @@ struct MemberResult {
     var bestEpoch: Int
     var seconds: Double
     var embeddingsCoverage: Double?
-}
-
-/// Per-shard results written from the pool's threads: each slot is written by exactly one task, through a
-/// raw buffer (no shared array whose copy-on-write or exclusivity checks two threads could trip).
-final class ShardResults<Parameters: ParameterGroup>: @unchecked Sendable {
-    private let slots: UnsafeMutablePointer<(loss: Float, gradients: Parameters)?>
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil, count: count)
-    }
-
-    deinit {
-        slots.deinitialize(count: count)
-        slots.deallocate()
-    }
-
-    func store(_ index: Int, _ value: (loss: Float, gradients: Parameters)) { slots[index] = value }
-
-    func take(_ index: Int) -> (loss: Float, gradients: Parameters) { slots[index]! }
 }
 
 /// The best epoch so far, for early stopping.

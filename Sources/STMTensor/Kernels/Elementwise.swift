@@ -44,10 +44,19 @@ extension Tensor {
     public func sumRows() -> Tensor {
         let columns = columnCount
         var out = [Float](repeating: 0, count: columns)
+        let rows = rowCount
         scalars.withUnsafeBufferPointer { p in
-            for r in 0..<rowCount {
-                let base = r * columns
-                for c in 0..<columns { out[c] += p[base + c] }
+            out.withUnsafeMutableBufferPointer { sums in
+                // Columns in blocks that stay in registers while every row streams past, so the sum vectorises
+                // and the tensor is read once; each column is still summed in row order.
+                let block = 64
+                for start in stride(from: 0, to: columns, by: block) {
+                    let end = min(columns, start + block)
+                    for r in 0..<rows {
+                        let base = r * columns
+                        for c in start..<end { sums[c] += p[base + c] }
+                    }
+                }
             }
         }
         return Tensor(shape: [columns], scalars: out)

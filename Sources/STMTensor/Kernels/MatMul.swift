@@ -21,7 +21,8 @@ public func gemm(
     precondition(c.rowCount == m && c.columnCount == n, "gemm: c \(c.shape) is not [\(m), \(n)]")
     if m == 0 || n == 0 { return }
     if k == 0 {
-        c.scale(by: beta)
+        // c may be `unfilled`: with beta = 0 it is set, never scaled (0 · NaN is NaN).
+        if beta == 0 { c = Tensor.zeros(c.shape) } else { c.scale(by: beta) }
         return
     }
     a.scalars.withUnsafeBufferPointer { pa in
@@ -40,7 +41,7 @@ public func gemm(
 public func matmul(_ a: Tensor, transposeA: Bool = false, _ b: Tensor, transposeB: Bool = false) -> Tensor {
     let m = transposeA ? a.columnCount : a.rowCount
     let n = transposeB ? b.rowCount : b.columnCount
-    var c = Tensor.zeros([m, n])
+    var c = Tensor.unfilled([m, n])
     gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: &c)
     return c
 }
