@@ -73,6 +73,17 @@ extension StmdCLITests {
         #expect(!FileManager.default.fileExists(atPath: folder + "/model"))
     }
 
+    @Test(arguments: [["--ngram-weight", "1.5"], ["--ngram-buckets", "-1"], ["--ngram-epochs", "0"]])
+    func trainClassifyRefusesBadNgramSettingsByName(_ setting: [String]) async throws {
+        let fixture = try CLIFixture.shared()
+        let folder = try fixture.scratch("usage")
+        let result = try await Stmd.run(
+            ["train", "classify", "--data", fixture.data + "/train.tsv", "--out", folder + "/model"] + setting, in: folder)
+        #expect(result.status == 64 && !result.signalled, "\(result)")
+        #expect(result.stderr.contains(setting[0]), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/model"))
+    }
+
     @Test func trainClassifyRefusesAnUnknownCell() async throws {
         let fixture = try CLIFixture.shared()
         let folder = try fixture.scratch("usage")

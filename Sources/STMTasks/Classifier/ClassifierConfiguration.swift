@@ -28,6 +28,8 @@ public struct ClassifierConfiguration: Codable, Sendable, Equatable {
     /// Members of an ensemble whose probabilities are averaged (nil or 1: a single model). Member `i`'s weight
     /// keys start with `members.<i>.`.
     public var ensembleSize: Int?
+    /// An n-gram logistic regression averaged with the network (nil: none). Its weight keys start with `ngram.`.
+    public var ngram: NgramSettings?
     /// How it was trained (absent for an untrained configuration).
     public var training: TrainingRecord?
 
@@ -61,6 +63,7 @@ public struct ClassifierConfiguration: Codable, Sendable, Equatable {
         if layers < 1 { return "layers must be at least 1" }
         if let ensembleSize, ensembleSize < 1 || ensembleSize > 16 { return "ensemble size must be in 1...16 (got \(ensembleSize))" }
         if bagSize < 0 { return "bag size must not be negative" }
+        if let problem = ngram?.validationError() { return problem }
         if !(0..<1).contains(embeddingDropout) || !(0..<1).contains(dropout) { return "dropout rates must be in [0, 1)" }
         return features.validationError()
     }
@@ -97,6 +100,9 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     /// Share of vocabulary words found in `--embeddings`, when given.
     public var embeddingsCoverage: Double?
     public var embeddings: String?
+    /// With an n-gram member: the network's and the n-gram model's own validation metrics; `validation` is the
+    /// average's.
+    public var componentValidation: [String: MetricsSummary]?
 
     public init(
         command: String, data: String, validationData: String?, trainingExamples: Int, validationExamples: Int,

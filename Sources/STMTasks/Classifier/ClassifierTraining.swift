@@ -79,12 +79,45 @@ public struct ClassifierTraining: Sendable {
             seconds += result.seconds
             coverage = result.embeddingsCoverage
         }
-        let predictions = summed.map { scores in scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) } ?? 0 }
+        let networkProbabilities = summed.map { row in row.map { $0 / Float(members) } }
+        var combined = networkProbabilities
+        var components: [String: ClassificationMetrics] = [:]
+        if let settings = configuration.ngram {
+            // The n-gram member: fitted on the same training documents, with fixed settings (the validation set
+            // is only scored), then averaged with the network by its configured weight.
+            report(.ngramStarted)
+            let clock = ContinuousClock.now
+            let tokenize = { (text: String) in Array(featurizer.encoder.tokens(text).prefix(configuration.features.maximumTokens)) }
+            let (ngram, loss) = NgramTraining.train(
+                documents: trainExamples.map { tokenize($0.text) }, labels: trainSet.labels, classes: labels.count,
+                settings: settings, seed: options.seed)
+            let counter = NgramCounter(settings: settings)
+            let ngramProbabilities = validExamples.map { ngram.probabilities(tokens: tokenize($0.text), counter: counter) }
+            for (key, tensor) in ngram.tensors { tensors[key] = tensor }
+            for row in combined.indices {
+                for c in combined[row].indices {
+                    combined[row][c] = (1 - settings.weight) * networkProbabilities[row][c] + settings.weight * ngramProbabilities[row][c]
+                }
+            }
+            components["network"] = Self.metrics(networkProbabilities, labels: labels, truths: validSet.labels)
+            components["ngram"] = Self.metrics(ngramProbabilities, labels: labels, truths: validSet.labels)
+            let elapsed = ContinuousClock.now - clock
+            seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            report(.ngramFinished(trainingLoss: loss, validation: components["ngram"]!.summary))
+        }
         return TrainedClassifier(
             configuration: configuration, vocabulary: vocabulary, tensors: tensors,
-            validation: ClassificationMetrics(labels: labels, truths: validSet.labels, predictions: predictions),
-            trainingExamples: trainSet.count, epochs: epochs, bestEpoch: bestEpoch, seconds: seconds,
-            embeddingsCoverage: coverage)
+            validation: Self.metrics(combined, labels: labels, truths: validSet.labels),
+            componentValidation: components, trainingExamples: trainSet.count, epochs: epochs, bestEpoch: bestEpoch,
+            seconds: seconds, embeddingsCoverage: coverage)
+    }
+
+    /// Metrics of the most probable class per row (ties go to the lower class index).
+    static func metrics(_ probabilities: [[Float]], labels: [String], truths: [Int]) -> ClassificationMetrics {
+        let predictions = probabilities.map { scores in
+            scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) } ?? 0
+        }
+        return ClassificationMetrics(labels: labels, truths: truths, predictions: predictions)
     }
 
     /// The training and validation examples: the given validation set, or a stratified share of training
@@ -128,6 +161,8 @@ public struct TrainedClassifier: Sendable {
     /// The best epoch's weights by key.
     public var tensors: [String: Tensor]
     public var validation: ClassificationMetrics
+    /// With an n-gram member: the network's and the n-gram model's own validation metrics (`network`, `ngram`).
+    public var componentValidation: [String: ClassificationMetrics] = [:]
     public var trainingExamples: Int
     public var epochs: Int
     public var bestEpoch: Int

@@ -39,6 +39,12 @@ public struct ModelCard: Sendable {
             (configuration.ensembleSize ?? 1) > 1
                 ? "- Ensemble: \(configuration.ensembleSize!) such networks trained with consecutive seeds; their probabilities are averaged."
                 : "- A single network (no ensemble).",
+            configuration.ngram.map { ngram in
+                "- N-gram member: a logistic regression over hashed TF-IDF features (word unigrams and bigrams in "
+                    + "\(ngram.wordBuckets) buckets, character \(ngram.characterMinimumLength)–\(ngram.characterMaximumLength)-grams "
+                    + "inside words in \(ngram.characterBuckets) buckets; C = \(ngram.inverseRegularization), \(ngram.epochs) epochs), "
+                    + "its probabilities averaged with the network's at weight \(ngram.weight)."
+            } ?? "- No n-gram member.",
             "- Documents are cut to their first \(features.maximumTokens) tokens.",
             "- Weights: \(weightBytes) bytes (\(dtype.rawValue)), recurrent weights served in \(configuration.inferencePrecision.rawValue).",
             "",
@@ -69,11 +75,13 @@ public struct ModelCard: Sendable {
             "",
             "Accuracy \(Self.percent(metrics.accuracy)), macro-F1 \(Self.percent(metrics.macroF1)) on \(metrics.total) examples.",
             "",
-            "```",
-            metrics.report(),
-            "```",
-            "",
         ]
+        for (name, summary) in (record.componentValidation ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let member = name == "ngram" ? "The n-gram member" : "The network"
+            lines.append("- \(member) alone: accuracy \(Self.percent(summary.accuracy)), macro-F1 \(Self.percent(summary.macroF1)).")
+        }
+        if record.componentValidation != nil { lines.append("") }
+        lines += ["```", metrics.report(), "```", ""]
         return lines.joined(separator: "\n")
     }
 

@@ -8,6 +8,9 @@ public final class TextClassifier {
     public let configuration: ClassifierConfiguration
     public let featurizer: TextFeaturizer
     private let backend: any ProbabilityModel
+    /// The bundle's n-gram member, averaged with the network (see `NgramSettings`).
+    private let ngram: NgramClassifier?
+    private let ngramCounter: NgramCounter?
 
     /// Loads and checks every file of the bundle in `directory` (every weight key and shape must match).
     public init(directory: String) throws(ModelLoadError) {
@@ -29,6 +32,16 @@ public final class TextClassifier {
         } catch {
             throw .invalid(path: weightsPath, reason: String(describing: error))
         }
+        if let settings = configuration.ngram {
+            do {
+                ngram = try NgramClassifier(settings: settings, classes: configuration.labels.count, tensors: file.tensors)
+            } catch {
+                throw .invalid(path: weightsPath, reason: error.description)
+            }
+        } else {
+            ngram = nil
+        }
+        ngramCounter = configuration.ngram.map { NgramCounter(settings: $0) }
         self.directory = directory
         self.configuration = configuration
         self.featurizer = featurizer
@@ -39,6 +52,8 @@ public final class TextClassifier {
         configuration = other.configuration
         featurizer = other.featurizer
         backend = other.backend.sibling()
+        ngram = other.ngram
+        ngramCounter = other.ngram.map { NgramCounter(settings: $0.settings) }
     }
 
     /// Another classifier for another thread, sharing this one's weights (copy-on-write arrays: no copy is
@@ -50,12 +65,13 @@ public final class TextClassifier {
 
     /// One result per text, in order. Texts are run in batches of similar length.
     public func classify(_ texts: [String]) -> [Classification] {
-        classify(encoded: texts.map { featurizer.features($0) })
+        let tokens = texts.map { featurizer.encoder.tokens($0) }
+        return classify(encoded: tokens.map { featurizer.features(tokens: $0) }, tokens: tokens)
     }
 
     /// One result for a document already tokenized by `featurizer.encoder.tokens`.
     public func classify(tokens: [String]) -> Classification {
-        classify(encoded: [featurizer.features(tokens: tokens)])[0]
+        classify(encoded: [featurizer.features(tokens: tokens)], tokens: [tokens])[0]
     }
 
     /// The result for a tokenized document together with its document vector: the features the model's head
@@ -63,7 +79,8 @@ public final class TextClassifier {
     /// these vectors and context-aware heads read them.
     public func analyze(tokens: [String]) -> (classification: Classification, documentVector: [Float]) {
         let encoded = featurizer.features(tokens: tokens)
-        let (probabilities, vectors) = backend.evaluate([encoded.features])
+        var (probabilities, vectors) = backend.evaluate([encoded.features])
+        mixNgram(into: &probabilities, row: 0, tokens: tokens)
         return (makeClassification(probabilities: probabilities, row: 0, tokenCount: encoded.tokenCount), vectors.rows(0..<1).scalars)
     }
 
@@ -83,22 +100,34 @@ public final class TextClassifier {
     /// Length of the vectors `analyze` returns.
     public var documentVectorSize: Int { backend.documentVectorSize }
 
-    /// The linear head mapping a document vector to class logits (nil for an ensemble, whose probabilities
-    /// are an average rather than one softmax).
-    public var headParameters: Linear.Parameters? { backend.headWeights }
+    /// The linear head mapping a document vector to class logits (nil for an ensemble or a bundle with an
+    /// n-gram member, whose probabilities are an average rather than one softmax).
+    public var headParameters: Linear.Parameters? { ngram == nil ? backend.headWeights : nil }
 
-    private func classify(encoded: [(features: TextFeatures, tokenCount: Int)]) -> [Classification] {
+    private func classify(encoded: [(features: TextFeatures, tokenCount: Int)], tokens: [[String]]) -> [Classification] {
         var results = [Classification?](repeating: nil, count: encoded.count)
         let order = encoded.indices.sorted { encoded[$0].features.tokens.count < encoded[$1].features.tokens.count }
         for start in stride(from: 0, to: order.count, by: 32) {
             let batch = Array(order[start..<min(start + 32, order.count)])
-            let probabilities = backend.probabilities(batch.map { encoded[$0].features })
+            var probabilities = backend.probabilities(batch.map { encoded[$0].features })
             for (row, index) in batch.enumerated() {
+                mixNgram(into: &probabilities, row: row, tokens: tokens[index])
                 results[index] = makeClassification(
                     probabilities: probabilities, row: row, tokenCount: encoded[index].tokenCount)
             }
         }
         return results.map { $0! }
+    }
+
+    /// Averages row `row` of the network's probabilities with the n-gram member's for the same tokens (cut to
+    /// the model's maximum, as in training); nothing without an n-gram member.
+    private func mixNgram(into probabilities: inout Tensor, row: Int, tokens: [String]) {
+        guard let ngram, let ngramCounter else { return }
+        let weight = ngram.settings.weight
+        let scores = ngram.probabilities(tokens: tokens.prefix(configuration.features.maximumTokens), counter: ngramCounter)
+        for c in scores.indices {
+            probabilities[row, c] = (1 - weight) * probabilities[row, c] + weight * scores[c]
+        }
     }
 
     private func makeClassification(probabilities: Tensor, row: Int, tokenCount: Int) -> Classification {

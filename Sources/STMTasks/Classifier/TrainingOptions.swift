@@ -47,6 +47,9 @@ public enum TrainingEvent: Sendable {
     case step(TrainingStep)
     case epochFinished(epoch: Int, trainingLoss: Double, validation: MetricsSummary, validationLoss: Double, improved: Bool, seconds: Double)
     case stoppedEarly(epoch: Int, bestEpoch: Int)
+    /// The n-gram member's fit begins (after the network's), and ends with its loss and validation metrics.
+    case ngramStarted
+    case ngramFinished(trainingLoss: Double, validation: MetricsSummary)
 }
 
 /// One step's progress numbers.

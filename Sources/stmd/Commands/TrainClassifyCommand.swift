@@ -78,6 +78,17 @@ struct TrainClassifyCommand: ParsableCommand {
     @Option(help: "Train this many models (seeds seed, seed+1, …) and average their probabilities.")
     var ensemble: Int = 1
 
+    @Option(name: .customLong("ngram-buckets"), help: ArgumentHelp(
+        "Add an n-gram member: a logistic regression over hashed TF-IDF word and character n-grams, averaged with the network; this many buckets each for word and for character n-grams (0: none).",
+        valueName: "n"))
+    var ngramBuckets: Int = 0
+
+    @Option(name: .customLong("ngram-weight"), help: "The n-gram member's share of the averaged probabilities.")
+    var ngramWeight: Float = 0.5
+
+    @Option(name: .customLong("ngram-epochs"), help: "Passes of the n-gram member's optimiser over the data.")
+    var ngramEpochs: Int = NgramSettings().epochs
+
     @Option(help: "Maximum passes over the data (early stopping usually ends sooner).")
     var epochs: Int = 20
 
@@ -123,6 +134,9 @@ struct TrainClassifyCommand: ParsableCommand {
         if embeddingSize < 1 { throw ValidationError("--embedding-size must be at least 1") }
         if layers < 1 { throw ValidationError("--layers must be at least 1") }
         if !(1...16).contains(ensemble) { throw ValidationError("--ensemble must be in 1...16") }
+        if ngramBuckets < 0 { throw ValidationError("--ngram-buckets must not be negative (got \(ngramBuckets))") }
+        if ngramEpochs < 1 { throw ValidationError("--ngram-epochs must be at least 1 (got \(ngramEpochs))") }
+        if !(ngramWeight > 0 && ngramWeight < 1) { throw ValidationError("--ngram-weight must be between 0 and 1 (got \(ngramWeight))") }
     }
 
     func run() throws {
@@ -152,6 +166,9 @@ struct TrainClassifyCommand: ParsableCommand {
             inferencePrecision: precision)
         configuration.training = nil
         configuration.ensembleSize = ensemble > 1 ? ensemble : nil
+        configuration.ngram = ngramBuckets > 0
+            ? NgramSettings(wordBuckets: ngramBuckets, characterBuckets: ngramBuckets, weight: ngramWeight, epochs: ngramEpochs)
+            : nil
         var options = TrainingOptions()
         options.epochs = epochs
         options.batchSize = batchSize
@@ -173,16 +190,20 @@ struct TrainClassifyCommand: ParsableCommand {
         }
         var arguments = CommandLine.arguments
         arguments[0] = "stmd"
-        let record = TrainingRecord(
+        var record = TrainingRecord(
             command: shellQuoted(arguments), data: data, validationData: valid, trainingExamples: trained.trainingExamples,
             validationExamples: trained.validation.total, epochs: trained.epochs, bestEpoch: trained.bestEpoch, seed: seed,
             threads: threads, trainingSeconds: trained.seconds, validation: trained.validation.summary,
             embeddingsCoverage: trained.embeddingsCoverage, embeddings: embeddings)
+        if !trained.componentValidation.isEmpty { record.componentValidation = trained.componentValidation.mapValues(\.summary) }
         let card = ModelCard(
             dataDescription: dataDescription ?? "Trained on `\(data)`.", licence: licence)
         try ClassifierBundle.write(trained, record: record, to: out, dtype: SafetensorsDType.allCases.first { $0.rawValue.lowercased() == dtype }!, card: card)
         try? FileManager.default.removeItem(atPath: out + "/checkpoint")
         printError("best epoch \(trained.bestEpoch) of \(trained.epochs); \(fixed(trained.seconds, 1)) s of training")
+        for (component, metrics) in trained.componentValidation.sorted(by: { $0.key < $1.key }) {
+            printError("\(component) alone: accuracy \(percent(metrics.accuracy)), macro-F1 \(percent(metrics.macroF1))")
+        }
         print(trained.validation.report())
         print("model: \(out)")
     }

@@ -43,6 +43,11 @@ final class ProgressReporter {
                 + "\(improved ? " (best so far)" : ""), \(fixed(seconds, 1)) s")
         case .stoppedEarly(let epoch, let bestEpoch):
             line("stopped after epoch \(epoch): no better validation accuracy since epoch \(bestEpoch)")
+        case .ngramStarted:
+            line("n-gram member: fitting the logistic regression")
+        case .ngramFinished(let trainingLoss, let validation):
+            line("n-gram member: training loss \(fixed(trainingLoss, 4)), validation accuracy \(percent(validation.accuracy)), "
+                + "macro-F1 \(percent(validation.macroF1))")
         }
     }
 
