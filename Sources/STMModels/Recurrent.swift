@@ -33,10 +33,12 @@ public struct Recurrent<Cell: RecurrentCell>: Sendable {
         var caches: [Cell.StepCache] = []
         caches.reserveCapacity(steps)
         var previousOutputs = Tensor.unfilled([steps * batch, hidden])
+        let weights = cell.stepWeights(parameters)
         for t in 0..<steps {
             previousOutputs.setRows(startingAt: t * batch, from: state.output)
             let (next, cache) = cell.step(
-                projected: projected.rows((t * batch)..<((t + 1) * batch)), state: state, parameters: parameters)
+                projected: projected.rows((t * batch)..<((t + 1) * batch)), state: state, parameters: parameters,
+                stepWeights: weights)
             caches.append(cache)
             if let active {
                 state = next.selectingRows(active[t], otherwise: state)

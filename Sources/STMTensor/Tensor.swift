@@ -35,6 +35,26 @@ public struct Tensor: Sendable, Equatable {
         })
     }
 
+    /// The transpose of a matrix `[rows, columns]` → `[columns, rows]`, copied in tiles that stay in cache.
+    public func transposed() -> Tensor {
+        precondition(rank == 2, "Tensor.transposed: \(shape) is not a matrix")
+        let (rows, columns) = (shape[0], shape[1])
+        var out = Tensor.unfilled([columns, rows])
+        let tile = 32
+        scalars.withUnsafeBufferPointer { source in
+            out.scalars.withUnsafeMutableBufferPointer { target in
+                for rowStart in stride(from: 0, to: rows, by: tile) {
+                    for columnStart in stride(from: 0, to: columns, by: tile) {
+                        for r in rowStart..<min(rows, rowStart + tile) {
+                            for c in columnStart..<min(columns, columnStart + tile) { target[c * rows + r] = source[r * columns + c] }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// A `[rows, vector.count]` matrix with `vector` in every row (a bias broadcast before a `beta = 1` GEMM).
     public static func repeatingRows(_ vector: Tensor, count rows: Int) -> Tensor {
         let columns = vector.count

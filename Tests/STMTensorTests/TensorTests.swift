@@ -2,6 +2,18 @@ import STMTensor
 import Testing
 
 struct TensorTests {
+    /// Tiled transpose: every element lands at (column, row), for shapes that are and are not tile multiples.
+    @Test(arguments: [(1, 1), (3, 70), (64, 32), (33, 65)])
+    func transposedSwapsRowsAndColumns(rows: Int, columns: Int) {
+        let matrix = Tensor(shape: [rows, columns], scalars: (0..<(rows * columns)).map { Float($0) })
+        let transposed = matrix.transposed()
+        #expect(transposed.shape == [columns, rows])
+        for r in 0..<rows {
+            for c in 0..<columns { #expect(transposed[c, r] == matrix[r, c]) }
+        }
+        #expect(transposed.transposed() == matrix)
+    }
+
     @Test func splitMixIsDeterministicPerSeed() {
         var a = SplitMix64(seed: 42), b = SplitMix64(seed: 42), c = SplitMix64(seed: 43)
         let first = (0..<4).map { _ in a.next() }

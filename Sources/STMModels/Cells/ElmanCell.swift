@@ -63,10 +63,14 @@ public struct ElmanCell: RecurrentCell {
         return affineForward(x, weight: parameters.wx, bias: parameters.b)
     }
 
-    public func step(projected: consuming Tensor, state: Tensor, parameters: Parameters) -> (state: Tensor, cache: StepCache) {
+    public func stepWeights(_ parameters: Parameters) -> StepWeights { StepWeights(recurrent: parameters.wh) }
+
+    public func step(
+        projected: consuming Tensor, state: Tensor, parameters: Parameters, stepWeights: StepWeights
+    ) -> (state: Tensor, cache: StepCache) {
         precondition(state.columnCount == hiddenSize, "ElmanCell.step: state \(state.shape)")
         var next = consume projected
-        gemm(state, parameters.wh, transposeB: true, into: &next, beta: 1)
+        gemm(state, stepWeights.recurrentTransposed, into: &next, beta: 1)
         next = next.applying(activation)
         return (next, StepCache(previous: state, next: next))
     }

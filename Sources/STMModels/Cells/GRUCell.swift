@@ -48,10 +48,15 @@ public struct GRUCell: RecurrentCell {
         return affineForward(x, weight: parameters.wx, bias: parameters.bx)
     }
 
-    public func step(projected: consuming Tensor, state: Tensor, parameters: Parameters) -> (state: Tensor, cache: StepCache) {
+    public func stepWeights(_ parameters: Parameters) -> StepWeights { StepWeights(recurrent: parameters.wh) }
+
+    public func step(
+        projected: consuming Tensor, state: Tensor, parameters: Parameters, stepWeights: StepWeights
+    ) -> (state: Tensor, cache: StepCache) {
         let batch = state.rowCount, h = hiddenSize
         precondition(projected.shape == [batch, 3 * h] && state.columnCount == h, "GRUCell.step: \(projected.shape), \(state.shape)")
-        let recurrent = affineForward(state, weight: parameters.wh, bias: parameters.bh)
+        var recurrent = Tensor.repeatingRows(parameters.bh, count: batch)
+        gemm(state, stepWeights.recurrentTransposed, into: &recurrent, beta: 1)
         var gates = Tensor.unfilled([batch, 3 * h])
         var next = Tensor.unfilled([batch, h])
         projected.scalars.withUnsafeBufferPointer { p in

@@ -68,14 +68,16 @@ public struct LSTMCell: RecurrentCell {
         return affineForward(x, weight: parameters.wx, bias: parameters.bx + parameters.bh)
     }
 
+    public func stepWeights(_ parameters: Parameters) -> StepWeights { StepWeights(recurrent: parameters.wh) }
+
     public func step(
-        projected: consuming Tensor, state: LSTMState, parameters: Parameters
+        projected: consuming Tensor, state: LSTMState, parameters: Parameters, stepWeights: StepWeights
     ) -> (state: LSTMState, cache: StepCache) {
         let batch = state.h.rowCount, h = hiddenSize
         precondition(projected.shape == [batch, 4 * h], "LSTMCell.step: projected \(projected.shape)")
         precondition(state.h.shape == [batch, h] && state.c.shape == [batch, h], "LSTMCell.step: state \(state.h.shape)")
         var gates = consume projected
-        gemm(state.h, parameters.wh, transposeB: true, into: &gates, beta: 1)
+        gemm(state.h, stepWeights.recurrentTransposed, into: &gates, beta: 1)
         var nextC = Tensor.unfilled([batch, h])
         var nextH = Tensor.unfilled([batch, h])
         var cellTanh = Tensor.unfilled([batch, h])
