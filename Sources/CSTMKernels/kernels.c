@@ -199,6 +199,22 @@ void stm_adam_update(ptrdiff_t n, float *p, const float *g, float *m, float *v, 
 
 double stm_sum_squares(const float *x, ptrdiff_t n) { return table()->sum_squares(x, n); }
 
+void stm_transpose(ptrdiff_t rows, ptrdiff_t cols, const float *src, float *dst) {
+    // 16×16 tiles: one tile of the source and one of the destination (1 KiB each) stay in L1 while the inner
+    // loop writes a destination row contiguously.
+    enum { TILE = 16 };
+    for (ptrdiff_t r0 = 0; r0 < rows; r0 += TILE) {
+        ptrdiff_t r1 = r0 + TILE < rows ? r0 + TILE : rows;
+        for (ptrdiff_t c0 = 0; c0 < cols; c0 += TILE) {
+            ptrdiff_t c1 = c0 + TILE < cols ? c0 + TILE : cols;
+            for (ptrdiff_t c = c0; c < c1; c++) {
+                float *out = dst + c * rows;
+                for (ptrdiff_t r = r0; r < r1; r++) out[r] = src[r * cols + c];
+            }
+        }
+    }
+}
+
 void stm_lstm_forward_units(ptrdiff_t hidden, ptrdiff_t j0, ptrdiff_t j1, float *gates, const float *c_prev, float *c,
                             float *tanh_c, float *h) {
     table()->lstm_forward_units(hidden, j0, j1, gates, c_prev, c, tanh_c, h);

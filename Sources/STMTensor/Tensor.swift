@@ -1,3 +1,5 @@
+internal import CSTMKernels
+
 /// A dense, row-major float32 tensor with value semantics.
 ///
 /// Storage is a Swift array, so copies are cheap until one side writes (copy-on-write). Kernels reach
@@ -35,21 +37,15 @@ public struct Tensor: Sendable, Equatable {
         })
     }
 
-    /// The transpose of a matrix `[rows, columns]` → `[columns, rows]`, copied in tiles that stay in cache.
+    /// The transpose of a matrix `[rows, columns]` → `[columns, rows]` (copied in cache-sized tiles).
     public func transposed() -> Tensor {
         precondition(rank == 2, "Tensor.transposed: \(shape) is not a matrix")
         let (rows, columns) = (shape[0], shape[1])
         var out = Tensor.unfilled([columns, rows])
-        let tile = 32
         scalars.withUnsafeBufferPointer { source in
             out.scalars.withUnsafeMutableBufferPointer { target in
-                for rowStart in stride(from: 0, to: rows, by: tile) {
-                    for columnStart in stride(from: 0, to: columns, by: tile) {
-                        for r in rowStart..<min(rows, rowStart + tile) {
-                            for c in columnStart..<min(columns, columnStart + tile) { target[c * rows + r] = source[r * columns + c] }
-                        }
-                    }
-                }
+                guard let from = source.baseAddress, let to = target.baseAddress else { return }
+                stm_transpose(rows, columns, from, to)
             }
         }
         return out

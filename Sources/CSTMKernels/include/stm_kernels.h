@@ -57,6 +57,8 @@ void stm_adam_update(ptrdiff_t n, float *p, const float *g, float *m, float *v, 
                      float step_size, float correction2, float epsilon, float coupled_decay, float decoupled_decay);
 // Σ x² accumulated in double (blocks summed in float, then in double).
 double stm_sum_squares(const float *x, ptrdiff_t n);
+// dst[c·rows + r] = src[r·cols + c]: a row-major matrix transposed, in cache-sized tiles.
+void stm_transpose(ptrdiff_t rows, ptrdiff_t cols, const float *src, float *dst);
 
 #ifdef __cplusplus
 }
