@@ -75,6 +75,8 @@ void stm_pool_set_threads(int threads) {
 
 int stm_pool_threads(void) { return pool_size; }
 
+int stm_pool_concurrency(void) { return inside_job ? 1 : pool_size; }
+
 void stm_parallel_run(int count, stm_task_fn fn, void *context) {
     if (count <= 1 || pool_size <= 1 || inside_job) {
         for (int i = 0; i < count; i++) fn(context, i);

@@ -3,6 +3,8 @@
 // so the threads share nothing but the previous state. This is how a second core helps a single stream.
 #include "stm_kernels.h"
 
+#include <stdatomic.h>
+
 typedef struct {
     const stm_step1 *step;
     int tasks;
@@ -24,12 +26,9 @@ static void recurrent_rows(const stm_step1 *s, ptrdiff_t first_row, ptrdiff_t ro
     }
 }
 
-static void run_task(void *context, int task) {
-    const step1_job *job = context;
-    const stm_step1 *s = job->step;
-    ptrdiff_t j0, j1, hidden = s->hidden;
-    units_for(job, task, &j0, &j1);
-    if (j1 <= j0) return;
+/// Units [j0, j1) of one step.
+static void run_units(const stm_step1 *s, ptrdiff_t j0, ptrdiff_t j1) {
+    ptrdiff_t hidden = s->hidden;
     switch (s->kind) {
     case STM_CELL_LSTM:
         for (int gate = 0; gate < 4; gate++) recurrent_rows(s, gate * hidden + j0, j1 - j0, s->gates + gate * hidden + j0);
@@ -53,11 +52,84 @@ static void run_task(void *context, int task) {
     }
 }
 
-void stm_recurrent_step1(const stm_step1 *step) {
+static void run_task(void *context, int task) {
+    const step1_job *job = context;
+    ptrdiff_t j0, j1;
+    units_for(job, task, &j0, &j1);
+    if (j1 > j0) run_units(job->step, j0, j1);
+}
+
+static int task_count(const stm_step1 *step) {
     int tasks = stm_pool_threads();
     if (step->max_tasks > 0 && step->max_tasks < tasks) tasks = step->max_tasks;
     // Below ~32 units per thread the hand-off costs more than the work.
     if (tasks > 1 && step->hidden / tasks < 32) tasks = 1;
-    step1_job job = {step, tasks};
-    stm_parallel_run(tasks, run_task, &job);
+    return tasks;
+}
+
+void stm_recurrent_step1(const stm_step1 *step) {
+    step1_job job = {step, task_count(step)};
+    stm_parallel_run(job.tasks, run_task, &job);
+}
+
+/// A sense-reversing spin barrier for the tasks of one job (they all run at once: see stm_pool_concurrency).
+typedef struct {
+    _Atomic int arrived;
+    _Atomic int phase;
+    int count;
+} step_barrier;
+
+static void barrier_wait(step_barrier *barrier, int *phase) {
+    int mine = *phase;
+    if (atomic_fetch_add_explicit(&barrier->arrived, 1, memory_order_acq_rel) == barrier->count - 1) {
+        atomic_store_explicit(&barrier->arrived, 0, memory_order_relaxed);
+        atomic_store_explicit(&barrier->phase, mine + 1, memory_order_release);
+    } else {
+        while (atomic_load_explicit(&barrier->phase, memory_order_acquire) == mine) __builtin_ia32_pause();
+    }
+    *phase = mine + 1;
+}
+
+typedef struct {
+    step1_job split;
+    ptrdiff_t steps;
+    float *projected, *outputs, *final_h;
+    step_barrier barrier;
+} unroll1_job;
+
+static void run_unroll_task(void *context, int task) {
+    unroll1_job *job = context;
+    const stm_step1 *first = job->split.step;
+    ptrdiff_t j0, j1, hidden = first->hidden;
+    units_for(&job->split, task, &j0, &j1);
+    const ptrdiff_t width = (first->kind == STM_CELL_LSTM ? 4 : first->kind == STM_CELL_GRU ? 3 : 1) * hidden;
+    float *h[2] = {(float *)first->h_prev, first->h}, *c[2] = {(float *)first->c_prev, first->c};
+    stm_step1 s = *first;
+    int phase = 0;
+    for (ptrdiff_t t = 0; t < job->steps; t++) {
+        int from = (int)(t & 1);
+        s.gates = job->projected + t * width;
+        s.h_prev = h[from];
+        s.h = h[1 - from];
+        s.c_prev = c[from];
+        s.c = c[1 - from];
+        if (j1 > j0) {
+            run_units(&s, j0, j1);
+            if (job->outputs) for (ptrdiff_t j = j0; j < j1; j++) job->outputs[t * hidden + j] = s.h[j];
+        }
+        // Every task's slice of h is written before any task reads h for the next step.
+        barrier_wait(&job->barrier, &phase);
+    }
+    const float *last = h[job->steps & 1];
+    for (ptrdiff_t j = j0; j < j1; j++) job->final_h[j] = last[j];
+}
+
+void stm_recurrent_unroll1(const stm_step1 *step, ptrdiff_t steps, float *projected, float *outputs, float *final_h) {
+    int tasks = task_count(step);
+    // The tasks wait for each other at every step, so they must all run at once: never more than the pool runs
+    // together (a call from inside a pool task runs alone).
+    int concurrent = stm_pool_concurrency();
+    if (tasks > concurrent) tasks = concurrent;
+    unroll1_job job = {{step, tasks}, steps, projected, outputs, final_h, {0, 0, tasks}};
+    stm_parallel_run(tasks, run_unroll_task, &job);
 }

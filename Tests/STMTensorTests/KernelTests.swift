@@ -152,6 +152,64 @@ struct KernelTests {
         #expect(worst < 1e-4, "max error \(worst)")
     }
 
+    /// The whole-sequence batch-1 unroll (one pool job, a barrier per step) gives the bits of the step-by-step
+    /// path, for every cell, both weight types, and one or two threads.
+    @Test(arguments: [FusedKernels.StepCellKind.lstm, .gru, .elmanSigmoid, .elmanTanh], [false, true])
+    func unrollGivesTheStepByStepBits(kind: FusedKernels.StepCellKind, bf16: Bool) {
+        let saved = BLAS.threadCount
+        defer { BLAS.threadCount = saved }
+        let hidden = 64, steps = 9
+        let gates = kind == .lstm ? 4 : kind == .gru ? 3 : 1
+        let width = gates * hidden
+        let weights = random(width * hidden, bound: 0.3, seed: 41)
+        let weightsBF16 = FusedKernels.bfloat16(weights)
+        let bias = random(width, bound: 0.2, seed: 42)
+        let projected = random(steps * width, bound: 1, seed: 43)
+
+        func run(threads: Int, unrolled: Bool) -> (outputs: [Float], final: [Float]) {
+            BLAS.threadCount = threads
+            var rows = projected
+            var (h0, h1, c0, c1) = ([Float](repeating: 0, count: hidden), [Float](repeating: 0, count: hidden),
+                                    [Float](repeating: 0, count: hidden), [Float](repeating: 0, count: hidden))
+            var scratch = [Float](repeating: 0, count: width)
+            var gateOutput = [Float](repeating: 0, count: width)
+            var outputs = [Float](repeating: 0, count: steps * hidden)
+            var final = [Float](repeating: 0, count: hidden)
+            let body = { (w: UnsafeRawPointer) in
+                if unrolled {
+                    FusedKernels.recurrentUnroll1(
+                        kind: kind, hidden: hidden, steps: steps, weights: w, weightsBF16: bf16, recurrentBias: bias,
+                        projected: &rows, scratch: &scratch, gateOutput: &gateOutput, previousH: &h0,
+                        previousC: &c0, h: &h1, c: &c1, outputs: &outputs, finalH: &final)
+                    return
+                }
+                for t in 0..<steps {
+                    rows.withUnsafeMutableBufferPointer { r in
+                        FusedKernels.recurrentStep1(
+                            kind: kind, hidden: hidden, weights: w, weightsBF16: bf16, recurrentBias: bias,
+                            gates: r.baseAddress! + t * width, scratch: &scratch, gateOutput: &gateOutput,
+                            previousH: h0, previousC: c0, h: &h1, c: &c1)
+                    }
+                    for j in 0..<hidden { outputs[t * hidden + j] = h1[j] }
+                    swap(&h0, &h1)
+                    swap(&c0, &c1)
+                }
+                final = h0
+            }
+            if bf16 { weightsBF16.withUnsafeBytes { body($0.baseAddress!) } } else { weights.withUnsafeBytes { body($0.baseAddress!) } }
+            return (outputs, final)
+        }
+
+        let reference = run(threads: 1, unrolled: false)
+        #expect(reference.final.contains { $0 != 0 })
+        #expect(reference.final == Array(reference.outputs.suffix(hidden)))
+        for threads in [1, 2] {
+            let unrolled = run(threads: threads, unrolled: true)
+            #expect(unrolled.outputs == reference.outputs, "\(threads) thread(s)")
+            #expect(unrolled.final == reference.final, "\(threads) thread(s)")
+        }
+    }
+
     @Test func bfloat16RoundsToNearestEven() {
         let cases: [(Float, UInt16)] = [
             (1.0, 0x3F80), (Float(bitPattern: 0x3F80_8000), 0x3F80), (Float(bitPattern: 0x3F81_8000), 0x3F82),

@@ -99,6 +99,9 @@ typedef void (*stm_task_fn)(void *context, int index);
 void stm_pool_set_threads(int threads);
 int stm_pool_threads(void);
 void stm_parallel_run(int count, stm_task_fn fn, void *context);
+// How many of a job's tasks would run at the same time if posted now: 1 inside a running task (a nested job runs
+// inline, one task after another), else the pool's size. A job whose tasks wait for each other needs this many.
+int stm_pool_concurrency(void);
 
 // The gate math of units [j0, j1) of one batch row, gate blocks at stride `hidden` (for splitting a step).
 void stm_lstm_forward_units(ptrdiff_t hidden, ptrdiff_t j0, ptrdiff_t j1, float *gates, const float *c_prev, float *c,
@@ -131,6 +134,13 @@ typedef struct {
 
 /// Runs the step, split over the kernels' pool when it has more than one thread.
 void stm_recurrent_step1(const stm_step1 *step);
+
+/// A whole batch-1 sequence: `steps` steps of `step`, where step t's projected gates are `projected + t·G·H`
+/// (overwritten), the state starts in `step.h_prev` / `step.c_prev` and alternates with `step.h` / `step.c`.
+/// Split by hidden units like stm_recurrent_step1, but as one job for the whole sequence with one barrier per
+/// step (instead of a fork and a join per step). Writes each step's h to `outputs + t·H` (when not NULL) and the
+/// last to `final_h`. The same arithmetic as stm_recurrent_step1 step by step, so the same bits.
+void stm_recurrent_unroll1(const stm_step1 *step, ptrdiff_t steps, float *projected, float *outputs, float *final_h);
 #ifdef __cplusplus
 }
 #endif

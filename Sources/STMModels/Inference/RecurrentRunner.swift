@@ -188,6 +188,14 @@ public final class RecurrentRunner {
                 for j in 0..<width { base[j] += bias[j] }
             }
         }
+        if batch == 1 {
+            // A single sequence: the whole unroll in one C call, one pool job. Steps past its length (a row of a
+            // padded batch) keep the final state and output zeros.
+            let length = min(lengths?[0] ?? steps, steps)
+            unrollOne(projected: p, steps: length, outputs: outputs, finalH: finalH)
+            if let outputs, length < steps { (outputs + length * hidden).initialize(repeating: 0, count: (steps - length) * hidden) }
+            return
+        }
         for t in 0..<steps {
             step(rows: p + t * batch * width, batch: batch)
             let active = lengths.map { lengths in (0..<batch).map { t < lengths[$0] } }
@@ -218,10 +226,6 @@ public final class RecurrentRunner {
         let hidden = hiddenSize, width = gateCount * hidden
         let bf16 = precision == .bf16
         let state = h.pointer
-        if batch == 1 {
-            stepOne(rows: rows, bf16: bf16)
-            return
-        }
         switch kind {
         case .lstm:
             recurrentProduct(into: rows, state: state, batch: batch, bf16: bf16)
@@ -248,34 +252,39 @@ public final class RecurrentRunner {
         }
     }
 
-    /// Batch 1: the fused C step, split over the kernels' pool by hidden units.
-    private func stepOne(rows: UnsafeMutablePointer<Float>, bf16: Bool) {
-        let stepKind: FusedKernels.StepCellKind =
-            switch kind {
-            case .lstm: .lstm
-            case .gru: .gru
-            case .elman(.sigmoid): .elmanSigmoid
-            case .elman(.tanh): .elmanTanh
-            }
-        let weights: [Float] = recurrentWeights
-        let weightsBF16: [UInt16] = recurrentWeightsBF16
+    /// Batch 1, the whole sequence: the fused C steps split over the kernels' pool by hidden units, in one job.
+    private func unrollOne(
+        projected: UnsafeMutablePointer<Float>, steps: Int, outputs: UnsafeMutablePointer<Float>?,
+        finalH: UnsafeMutablePointer<Float>
+    ) {
+        let bf16 = precision == .bf16
         let run = { (w: UnsafeRawPointer) in
             self.recurrentBias.withUnsafeBufferPointer { bias in
-                FusedKernels.recurrentStep1(
-                    kind: stepKind, hidden: self.hiddenSize, weights: w, weightsBF16: bf16,
-                    recurrentBias: bias.baseAddress, gates: rows, scratch: self.scratch.pointer,
+                FusedKernels.recurrentUnroll1(
+                    kind: self.stepKind, hidden: self.hiddenSize, steps: steps, weights: w, weightsBF16: bf16,
+                    recurrentBias: bias.baseAddress, projected: projected, scratch: self.scratch.pointer,
                     gateOutput: self.gates.pointer, previousH: self.h.pointer, previousC: self.c.pointer,
-                    h: self.nextH.pointer, c: self.nextC.pointer, split: self.splitSteps)
+                    h: self.nextH.pointer, c: self.nextC.pointer, outputs: outputs, finalH: finalH,
+                    split: self.splitSteps)
             }
         }
         if bf16 {
-            weightsBF16.withUnsafeBytes { run($0.baseAddress!) }
+            recurrentWeightsBF16.withUnsafeBytes { run($0.baseAddress!) }
         } else {
-            weights.withUnsafeBytes { run($0.baseAddress!) }
+            recurrentWeights.withUnsafeBytes { run($0.baseAddress!) }
         }
     }
 
-    /// `out += h·Whᵀ` for `batch` > 1 rows (batch 1 goes through `stepOne`).
+    private var stepKind: FusedKernels.StepCellKind {
+        switch kind {
+        case .lstm: .lstm
+        case .gru: .gru
+        case .elman(.sigmoid): .elmanSigmoid
+        case .elman(.tanh): .elmanTanh
+        }
+    }
+
+    /// `out += h·Whᵀ` for `batch` > 1 rows (batch 1 goes through `unrollOne`).
     private func recurrentProduct(into out: UnsafeMutablePointer<Float>, state: UnsafePointer<Float>, batch: Int, bf16: Bool) {
         let hidden = hiddenSize, width = gateCount * hidden
         if bf16 && !packedRecurrentWeights.isEmpty {

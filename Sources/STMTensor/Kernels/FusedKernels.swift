@@ -193,6 +193,22 @@ public enum FusedKernels {
         stm_recurrent_step1(&step)
     }
 
+    /// A whole batch-1 sequence in one pool job (see `stm_recurrent_unroll1`): step t reads its projected gates
+    /// at `projected + t·G·H`; the state starts in `previousH`/`previousC` and alternates with `h`/`c`.
+    public static func recurrentUnroll1(
+        kind: StepCellKind, hidden: Int, steps: Int, weights: UnsafeRawPointer, weightsBF16: Bool,
+        recurrentBias: UnsafePointer<Float>?, projected: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+        gateOutput: UnsafeMutablePointer<Float>?, previousH: UnsafeMutablePointer<Float>, previousC: UnsafeMutablePointer<Float>?,
+        h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?, outputs: UnsafeMutablePointer<Float>?,
+        finalH: UnsafeMutablePointer<Float>, split: Bool = true
+    ) {
+        var step = stm_step1(
+            kind: stm_cell_kind(rawValue: kind.rawValue), hidden: hidden, weights: weights,
+            weights_bf16: weightsBF16 ? 1 : 0, recurrent_bias: recurrentBias, gates: projected, scratch: scratch,
+            gate_output: gateOutput, h_prev: previousH, c_prev: previousC, h: h, c: c, max_tasks: split ? 0 : 1)
+        stm_recurrent_unroll1(&step, steps, projected, outputs, finalH)
+    }
+
     public enum StepCellKind: UInt32, Sendable {
         case lstm = 0, gru = 1, elmanSigmoid = 2, elmanTanh = 3
     }
