@@ -19,7 +19,8 @@ static _Atomic unsigned long pool_generation = 0;
 static _Atomic int pool_pending = 0;
 static stm_task_fn pool_fn = NULL;
 static void *pool_context = NULL;
-static int pool_count = 0;
+static int pool_count = 0;         // tasks of the current job
+static int pool_participants = 0;  // threads running them (the caller included): task i runs on thread i mod this
 static _Atomic int pool_sleepers = 0;
 /// Set while this thread runs a task: a nested stm_parallel_run (a task that itself splits) runs inline
 /// instead of waiting for the job it is part of.
@@ -46,9 +47,9 @@ static void *worker(void *argument) {
             pthread_mutex_unlock(&pool_lock);
         }
         seen = atomic_load(&pool_generation);
-        if (index < pool_count) {
+        if (index < pool_participants) {
             inside_job = 1;
-            pool_fn(pool_context, index);
+            for (int task = index; task < pool_count; task += pool_participants) pool_fn(pool_context, task);
             inside_job = 0;
         }
         atomic_fetch_sub_explicit(&pool_pending, 1, memory_order_release);
@@ -75,29 +76,47 @@ void stm_pool_set_threads(int threads) {
 
 int stm_pool_threads(void) { return pool_size; }
 
-int stm_pool_concurrency(void) { return inside_job ? 1 : pool_size; }
-
-void stm_parallel_run(int count, stm_task_fn fn, void *context) {
-    if (count <= 1 || pool_size <= 1 || inside_job) {
+/// Every task runs, whatever the pool's size: with fewer threads than tasks, thread p runs tasks p, p + n, ….
+/// The number of threads is fixed under the locks, so a concurrent stm_pool_set_threads cannot drop a task, and
+/// `prepare` (when given) learns it before any task starts.
+static void run_job(int count, stm_task_fn fn, void (*prepare)(void *, int), void *context) {
+    if (count <= 0) return;
+    if (count == 1 || inside_job) {
+        if (prepare) prepare(context, 1);
         for (int i = 0; i < count; i++) fn(context, i);
         return;
     }
-    if (count > pool_size) count = pool_size;
     // One job at a time: the daemon's workers share the pool, so a second caller waits here.
     pthread_mutex_lock(&job_lock);
     pthread_mutex_lock(&pool_lock);
+    int participants = count < pool_size ? count : pool_size;
+    if (participants <= 1) {
+        pthread_mutex_unlock(&pool_lock);
+        if (prepare) prepare(context, 1);
+        for (int i = 0; i < count; i++) fn(context, i);
+        pthread_mutex_unlock(&job_lock);
+        return;
+    }
+    if (prepare) prepare(context, participants);
     pool_fn = fn;
     pool_context = context;
     pool_count = count;
+    pool_participants = participants;
     atomic_store(&pool_pending, pool_started);
     atomic_fetch_add_explicit(&pool_generation, 1, memory_order_release);
     if (atomic_load(&pool_sleepers) > 0) pthread_cond_broadcast(&pool_wake);
     pthread_mutex_unlock(&pool_lock);
     inside_job = 1;
-    fn(context, 0);
+    for (int task = 0; task < count; task += participants) fn(context, task);
     inside_job = 0;
     while (atomic_load_explicit(&pool_pending, memory_order_acquire) > 0) __builtin_ia32_pause();
     pthread_mutex_unlock(&job_lock);
+}
+
+void stm_parallel_run(int count, stm_task_fn fn, void *context) { run_job(count, fn, NULL, context); }
+
+void stm_parallel_run_together(int count, stm_task_fn fn, void (*prepare)(void *, int), void *context) {
+    run_job(count, fn, prepare, context);
 }
 
 // oneDNN's OpenMP pool stays at one thread on every thread that calls it: stmd parallelises in its own pool

@@ -72,7 +72,7 @@ void stm_recurrent_step1(const stm_step1 *step) {
     stm_parallel_run(job.tasks, run_task, &job);
 }
 
-/// A sense-reversing spin barrier for the tasks of one job (they all run at once: see stm_pool_concurrency).
+/// A sense-reversing spin barrier for the tasks of one job (they all run at once: stm_parallel_run_together).
 typedef struct {
     _Atomic int arrived;
     _Atomic int phase;
@@ -97,8 +97,19 @@ typedef struct {
     step_barrier barrier;
 } unroll1_job;
 
+/// The pool tells how many threads the job got before any task starts: the units are split over those, and the
+/// barrier waits for that many.
+static void prepare_unroll(void *context, int threads) {
+    unroll1_job *job = context;
+    job->split.tasks = threads;
+    job->barrier.count = threads;
+}
+
 static void run_unroll_task(void *context, int task) {
     unroll1_job *job = context;
+    // Tasks past the threads the job got (a pool smaller than asked for) have nothing to do: their units are
+    // split among the others.
+    if (task >= job->split.tasks) return;
     const stm_step1 *first = job->split.step;
     ptrdiff_t j0, j1, hidden = first->hidden;
     units_for(&job->split, task, &j0, &j1);
@@ -126,10 +137,8 @@ static void run_unroll_task(void *context, int task) {
 
 void stm_recurrent_unroll1(const stm_step1 *step, ptrdiff_t steps, float *projected, float *outputs, float *final_h) {
     int tasks = task_count(step);
-    // The tasks wait for each other at every step, so they must all run at once: never more than the pool runs
-    // together (a call from inside a pool task runs alone).
-    int concurrent = stm_pool_concurrency();
-    if (tasks > concurrent) tasks = concurrent;
+    // The tasks wait for each other at every step, so they must all run at once: prepare_unroll sets the split to
+    // the threads the pool really gives the job.
     unroll1_job job = {{step, tasks}, steps, projected, outputs, final_h, {0, 0, tasks}};
-    stm_parallel_run(tasks, run_unroll_task, &job);
+    stm_parallel_run_together(tasks, run_unroll_task, prepare_unroll, &job);
 }

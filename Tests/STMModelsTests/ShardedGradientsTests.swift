@@ -14,16 +14,18 @@ struct ShardedGradientsTests {
         #expect(outcome.gradientNorm > 1e-3, "\(kind): gradient norm \(outcome.gradientNorm)")
     }
 
-    @Test(arguments: CellCase.allCases)
-    func threadCountDoesNotChangeShardedGradients(_ kind: CellCase) {
+    /// Two and three shards (more shards than threads: every shard still runs), on one thread and on two.
+    @Test(arguments: CellCase.allCases, [2, 3])
+    func threadCountDoesNotChangeShardedGradients(_ kind: CellCase, shards: Int) {
         let previous = BLAS.threadCount
         defer { BLAS.threadCount = previous }
         BLAS.threadCount = 1
-        let one = kind.with(inputSize: 6, hiddenSize: 12, ShardedStep(shards: 2))
+        let one = kind.with(inputSize: 6, hiddenSize: 12, ShardedStep(shards: shards))
         BLAS.threadCount = 2
-        let two = kind.with(inputSize: 6, hiddenSize: 12, ShardedStep(shards: 2))
+        let two = kind.with(inputSize: 6, hiddenSize: 12, ShardedStep(shards: shards))
         #expect(one.shardedLoss == two.shardedLoss)
         #expect(one.sharded == two.sharded)
+        #expect(two.maxGradientDifference < 1e-6)
     }
 
     @Test func combineWeighsEachGroupInOrder() {

@@ -210,6 +210,20 @@ struct KernelTests {
         }
     }
 
+    /// A job with more tasks than the pool has threads still runs every task, exactly once.
+    @Test func everyTaskRunsWhenTasksOutnumberThreads() {
+        let saved = BLAS.threadCount
+        defer { BLAS.threadCount = saved }
+        for threads in [1, 2] {
+            BLAS.threadCount = threads
+            let runs = UnsafeMutablePointer<Int>.allocate(capacity: 7)
+            runs.initialize(repeating: 0, count: 7)
+            FusedKernels.parallel(7) { task in runs[task] += 1 }  // each slot written by the one thread running it
+            #expect((0..<7).map { runs[$0] } == [Int](repeating: 1, count: 7), "\(threads) thread(s)")
+            runs.deallocate()
+        }
+    }
+
     @Test func bfloat16RoundsToNearestEven() {
         let cases: [(Float, UInt16)] = [
             (1.0, 0x3F80), (Float(bitPattern: 0x3F80_8000), 0x3F80), (Float(bitPattern: 0x3F81_8000), 0x3F82),

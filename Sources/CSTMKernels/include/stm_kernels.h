@@ -93,15 +93,17 @@ ptrdiff_t stm_top_k(const float *x, ptrdiff_t n, ptrdiff_t k, int32_t *indices, 
 #ifdef __cplusplus
 extern "C" {
 #endif
-// The kernels' fork-join pool. stm_parallel_run calls fn(context, i) for i in [0, count) — index 0 on the
-// caller, the others on pool workers — and returns when all are done. count is clamped to the pool size.
+// The kernels' fork-join pool. stm_parallel_run calls fn(context, i) for every i in [0, count) — on the caller and
+// the pool's workers, at most the pool's size at once (thread p runs i = p, p + n, …) — and returns when all are
+// done. Inside a running task a nested job runs inline, one task after another.
 typedef void (*stm_task_fn)(void *context, int index);
 void stm_pool_set_threads(int threads);
 int stm_pool_threads(void);
 void stm_parallel_run(int count, stm_task_fn fn, void *context);
-// How many of a job's tasks would run at the same time if posted now: 1 inside a running task (a nested job runs
-// inline, one task after another), else the pool's size. A job whose tasks wait for each other needs this many.
-int stm_pool_concurrency(void);
+// For tasks that wait for each other: calls prepare(context, n) with the number n of threads the job gets (1 when
+// nested or when the pool has one thread) before any task starts; tasks 0..<n then run at the same time, one per
+// thread, and a task numbered n or more runs after task (its number mod n) on the same thread.
+void stm_parallel_run_together(int count, stm_task_fn fn, void (*prepare)(void *, int), void *context);
 
 // The gate math of units [j0, j1) of one batch row, gate blocks at stride `hidden` (for splitting a step).
 void stm_lstm_forward_units(ptrdiff_t hidden, ptrdiff_t j0, ptrdiff_t j1, float *gates, const float *c_prev, float *c,

@@ -167,7 +167,8 @@ public enum FusedKernels {
     /// Threads of the kernels' own fork-join pool (including the caller); set with `BLAS.threadCount`.
     public static var poolThreads: Int { Int(stm_pool_threads()) }
 
-    /// Runs `body(i)` for i in 0..<count on the pool (index 0 on the caller) and returns when all are done.
+    /// Runs `body(i)` for every i in 0..<count on the pool (index 0 on the caller), at most `poolThreads` at once,
+    /// and returns when all are done.
     public static func parallel(_ count: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { escapable in
             let job = PoolJob(body: escapable)
