@@ -2,9 +2,18 @@
 import Glibc
 #endif
 
+/// The generator for a parameter template whose values a load is about to replace: `Tensor.uniform` and
+/// `Tensor.normal` give zeros for it instead of sampling. Only a template's keys and shapes matter, and sampling
+/// a model's tables (Box–Muller over every embedding row) was most of the time `stmd annotate` took on one file.
+public struct LoadTemplateGenerator: RandomNumberGenerator {
+    public init() {}
+    public mutating func next() -> UInt64 { 0 }
+}
+
 extension Tensor {
     /// Uniform in [-bound, bound): PyTorch's default for recurrent and linear layers uses bound = 1/√fanIn.
     public static func uniform(_ shape: [Int], bound: Float, using generator: inout some RandomNumberGenerator) -> Tensor {
+        if generator is LoadTemplateGenerator { return .zeros(shape) }
         let count = shape.reduce(1, *)
         var values = [Float](repeating: 0, count: count)
         for i in 0..<count { values[i] = (generator.nextUnitFloat() * 2 - 1) * bound }
@@ -15,6 +24,7 @@ extension Tensor {
     public static func normal(
         _ shape: [Int], standardDeviation: Float = 1, using generator: inout some RandomNumberGenerator
     ) -> Tensor {
+        if generator is LoadTemplateGenerator { return .zeros(shape) }
         let count = shape.reduce(1, *)
         var values = [Float](repeating: 0, count: count)
         var i = 0

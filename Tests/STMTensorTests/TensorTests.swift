@@ -3,6 +3,15 @@ import Testing
 
 struct TensorTests {
     /// Tiled transpose: every element lands at (column, row), for shapes that are and are not tile multiples.
+    /// A load template's tensors have their shapes and no sampled values (a load replaces them all).
+    @Test func loadTemplateGeneratorGivesZerosOfTheShape() {
+        var template = LoadTemplateGenerator()
+        #expect(Tensor.normal([3, 4], using: &template) == Tensor.zeros([3, 4]))
+        #expect(Tensor.uniform([5], bound: 2, using: &template) == Tensor.zeros([5]))
+        var sampled = SplitMix64(seed: 1)
+        #expect(Tensor.normal([3, 4], using: &sampled) != Tensor.zeros([3, 4]))
+    }
+
     @Test(arguments: [(1, 1), (3, 70), (64, 32), (33, 65)])
     func transposedSwapsRowsAndColumns(rows: Int, columns: Int) {
         let matrix = Tensor(shape: [rows, columns], scalars: (0..<(rows * columns)).map { Float($0) })

@@ -1,5 +1,6 @@
 internal import Foundation
 import STMModels
+import STMTensor
 
 /// A log model on disk — one folder: `config.json` (`LogModelConfiguration`), `weights.safetensors`,
 /// `templates.json` (the Drain state, for models over raw lines) and `MODEL.md`. Files are replaced atomically.
@@ -59,7 +60,7 @@ public struct LogModelBundle: Sendable {
             templates = state
         }
         let model = configuration.makeModel()
-        var generator = SplitMix64Shim()
+        var generator = LoadTemplateGenerator()
         var parameters = model.makeParameters(using: &generator)
         do {
             try parameters.load(safetensorsFrom: directory + "/" + Self.weightsName)
@@ -80,11 +81,6 @@ public struct LogModelBundle: Sendable {
             throw .invalid(path: path, reason: "\(error)")
         }
     }
-}
-
-/// Placeholder weights before loading: every value is overwritten by the file, so a constant generator will do.
-private struct SplitMix64Shim: RandomNumberGenerator {
-    mutating func next() -> UInt64 { 0x9E37_79B9_7F4A_7C15 }
 }
 
 /// Why a log model bundle could not be read.

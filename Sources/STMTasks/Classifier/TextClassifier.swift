@@ -207,7 +207,7 @@ struct LoadVisitor: CellVisitor {
 
     func visit<Cell: RecurrentCell>(_ makeCell: @escaping @Sendable (Int, Int) -> Cell) throws -> any ProbabilityModel {
         let model = configuration.makeModel(featurizer: featurizer, makeCell)
-        var generator = SplitMix64(seed: 0)
+        var generator = LoadTemplateGenerator()
         let template = model.makeParameters(using: &generator)
         let size = configuration.ensembleSize ?? 1
         var members: [TextClassifierInference<Cell>] = []

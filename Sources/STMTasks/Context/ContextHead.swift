@@ -52,7 +52,7 @@ public final class ContextHead: Sendable {
         } catch {
             throw .invalid(path: weightsPath, reason: String(describing: error))
         }
-        var generator = SplitMix64(seed: 0)
+        var generator = LoadTemplateGenerator()
         var parameters = model.makeParameters(using: &generator)
         var base = Linear(inputSize: configuration.documentVectorSize, outputSize: configuration.labels.count)
             .makeParameters(using: &generator)

@@ -18,7 +18,7 @@ public struct Summarizer: Sendable {
         let configuration = try SummarizerBundle.readConfiguration(from: directory)
         let vocabulary = try ClassifierBundle.readVocabulary(from: directory)
         let model = configuration.makeModel(vocabularySize: vocabulary.count)
-        var generator = SplitMix64(seed: 0)
+        var generator = LoadTemplateGenerator()
         var parameters = model.makeParameters(using: &generator)
         let weightsPath = directory + "/" + SummarizerBundle.weightsName
         do {

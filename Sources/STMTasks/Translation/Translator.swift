@@ -22,7 +22,7 @@ public struct Translator: Sendable {
         let configuration = try TranslatorBundle.readConfiguration(from: directory)
         let subwords = try TranslatorBundle.readSubwords(from: directory)
         let model = configuration.makeModel(vocabularySize: subwords.count)
-        var generator = SplitMix64(seed: 0)
+        var generator = LoadTemplateGenerator()
         var parameters = model.makeParameters(using: &generator)
         let weightsPath = directory + "/" + ClassifierBundle.weightsName
         do {
