@@ -180,7 +180,8 @@ public enum FusedKernels {
         }
     }
 
-    /// One batch-1 recurrent step (see `stm_step1` in stm_kernels.h), split over the pool.
+    /// One batch-1 recurrent step (see `stm_step1` in stm_kernels.h), split over the pool: the step-by-step
+    /// reference that `recurrentUnroll1`, which the runner uses, is tested against bit for bit.
     public static func recurrentStep1(
         kind: StepCellKind, hidden: Int, weights: UnsafeRawPointer, weightsBF16: Bool,
         recurrentBias: UnsafePointer<Float>?, gates: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
