@@ -101,8 +101,7 @@ public struct ClassifierTraining: Sendable {
             }
             components["network"] = Self.metrics(networkProbabilities, labels: labels, truths: validSet.labels)
             components["ngram"] = Self.metrics(ngramProbabilities, labels: labels, truths: validSet.labels)
-            let elapsed = ContinuousClock.now - clock
-            seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            seconds += TrainingRun.seconds(ContinuousClock.now - clock)
             report(.ngramFinished(trainingLoss: loss, validation: components["ngram"]!.summary))
         }
         return TrainedClassifier(
