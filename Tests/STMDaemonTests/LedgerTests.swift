@@ -97,6 +97,17 @@ struct LedgerTests {
         #expect(try fixture.ledger.lookup(fixture.inbox.location([0x66, 0xEA, 0x2E, 0x74, 0x78, 0x74])) == nil)
     }
 
+    /// Step 2 must survive power loss: GRDB's WAL set-up leaves its writer at NORMAL, which syncs the log only
+    /// at checkpoints, so the ledger has to set FULL after opening the pool (and again after a reopen).
+    @Test func theWriterSyncsTheLogAtEveryCommit() throws {
+        let fixture = try Fixture()
+        #expect(try fixture.ledger.writerSynchronous() == 2)
+        try fixture.ledger.commit([try fixture.prepared("first.txt")])
+        #expect(try fixture.ledger.writerSynchronous() == 2)
+        let reopened = try Ledger(stateDirectory: fixture.stateDirectory)
+        #expect(try reopened.writerSynchronous() == 2)
+    }
+
     @Test func walModeLetsAReaderWorkDuringAnOpenWriteTransaction() throws {
         let fixture = try Fixture()
         #expect(try fixture.ledger.journalMode() == "wal")

@@ -61,6 +61,28 @@ extension DaemonTests {
         try await Self.stopCleanly(daemon, world)
     }
 
+    /// A temporary output whose fsync fails (`fail-output-sync:GLOB`) is never renamed into place, although its
+    /// ledger row was committed while the fsync ran: the group commit waits for the fsync before any rename,
+    /// removes the temporary file and records the document for a retry; the document beside it is published.
+    @Test func anOutputWhoseFsyncFailsIsNeverPublished() async throws {
+        let world = try DaemonWorld("sync-fails", streams: ["news"])
+        let daemon = try world.start(faults: "fail-output-sync:broken-*")
+        try #require(await daemon.waitUntilReady(streams: ["news"]), "\(daemon.log)")
+        var inputs = InputLedger()
+        let broken = try world.write(Self.document(1), "news", "broken-1.txt", into: &inputs)
+        let good = try world.write(Self.document(2), "news", "good.txt", into: &inputs)
+        #expect(await Self.waitForAnnotations([good]).isEmpty, "\(daemon.log)")
+        try DaemonOutputs.expectAnnotation(of: good, stream: "news")
+        #expect(await daemon.waitForLog("broken-1.txt: output not written"), "\(daemon.log)")
+        #expect(daemon.log.contains("fsync"), "\(daemon.log)")
+        let retrying = try await world.status(until: { $0["news"]?["retrying"] as? Int == 1 })
+        #expect(retrying.held, "\(retrying.streams)")
+        #expect(!RawFS.exists(DaemonOutputs.annotationPath(broken)) && !RawFS.exists(DaemonOutputs.errorPath(broken)))
+        #expect(DaemonOutputs.temporaryFiles(under: world.inbox).isEmpty)
+        inputs.expectUnchanged()
+        try await Self.stopCleanly(daemon, world)
+    }
+
     /// A file whose inotify events are hidden (`hide-event:GLOB`) is still annotated: by the periodic
     /// reconciliation (`reconcile_interval = "2s"`), as the debug log's order shows.
     @Test func reconciliationCatchesAFileTheWatcherNeverSaw() async throws {

@@ -7,17 +7,21 @@ import Glibc
 ///
 /// ## The crash-safety protocol
 ///
-/// Every output takes four steps, each durable before the next starts:
+/// Every output takes four steps; 1 and 2 may run at the same time, and each of the others starts only once
+/// the steps before it are durable:
 ///
-/// 1. `OutputWriter.prepare` writes the JSON to a hidden temporary file in the output's folder and fsyncs it.
+/// 1. `OutputWriter.prepare` (or `write` then `sync`) writes the JSON to a hidden temporary file in the output's
+///    folder and fsyncs it.
 /// 2. `commit` stores a `committed` row holding the JSON and both paths, in one transaction for a small batch
-///    (group commit). Connections run `synchronous = FULL`, so a commit survives power loss, not just a crash.
+///    (group commit). The writer runs `synchronous = FULL`, so a commit survives power loss, not just a crash.
+///    The daemon's group commit runs it while the workers' step-1 fsyncs are still under way.
 /// 3. `OutputWriter.publish` renames the temporary file to the final name and fsyncs the folder.
 /// 4. `markPublished` makes the row `done` (`failed` for an error output) and drops the stored JSON.
 ///
 /// A crash after step 1 leaves a temporary file and no row: `Recovery` deletes it and the document, unknown to
 /// the ledger, is processed as if for the first time (nothing of it was ever published). After step 2,
-/// `Recovery` renames the temporary file, or, when it is gone, writes the output again from the stored JSON.
+/// `Recovery` renames the temporary file if it holds exactly the stored JSON (a power loss before step 1's fsync
+/// finished can leave it short), or else writes the output again from the stored JSON.
 /// After step 3 the final output already holds the stored bytes and `Recovery` only marks the row. After step 4
 /// there is nothing to do. So every document ends with exactly one complete output, and a document that
 /// reached step 2 is never processed again for the same content: `lookup` finds its row and hash.
@@ -68,12 +72,16 @@ public final class Ledger: Sendable {
         // `stmd retry` and the daemon may write at the same moment; wait for each other instead of failing.
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // SQLite never shrinks a write-ahead log by itself: one burst (or a migration) would leave it at its largest.
             try db.execute(sql: "PRAGMA journal_size_limit = \(Self.writeAheadLogLimit)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            if mode == .readWrite {
+                // Not in `prepareDatabase`: GRDB switches the writer to `synchronous = NORMAL` when it turns WAL
+                // on, after that hook has run, and NORMAL does not sync the log at a commit.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            }
             let migrator = Self.migrator
             let (superseded, complete) = try pool.read { db in
                 (try migrator.hasBeenSuperseded(db), try migrator.hasCompletedMigrations(db))
@@ -212,6 +220,16 @@ public final class Ledger: Sendable {
     /// The journal mode SQLite reports for this ledger (`wal`).
     public func journalMode() throws -> String {
         try read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL: every commit syncs the write-ahead log).
+    func writerSynchronous() throws -> Int {
+        guard mode == .readWrite else { throw LedgerError.readOnly(path: path) }
+        do {
+            return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        } catch let error as DatabaseError {
+            throw LedgerError(error, path: path)
+        }
     }
 
     // MARK: - Plumbing

@@ -35,6 +35,18 @@ public struct OutputWriter: Sendable {
     ///
     /// Nothing is visible under the final name until `publish`. On failure the temporary file is removed.
     public func prepare(json: [UInt8], for location: DocumentLocation, kind: OutputKind) throws -> PreparedOutput {
+        let written = try write(json: json, for: location, kind: kind)
+        if let error = sync(written) {
+            discard(written.prepared)
+            throw error
+        }
+        return written.prepared
+    }
+
+    /// `prepare`'s first half: the temporary file written completely and left open, not yet fsynced, so its
+    /// fsync (`sync`) can run while the ledger commits the batch (the group committer renames only after both).
+    /// On failure the temporary file is removed.
+    public func write(json: [UInt8], for location: DocumentLocation, kind: OutputKind) throws -> WrittenOutput {
         let target = try target(for: location, kind: kind)
         let folder = try target.openFolder()
         defer { FileCalls.close(folder) }
@@ -49,15 +61,27 @@ public struct OutputWriter: Sendable {
                 throw OutputError.system(operation: "open", path: PathBytes.render(path), errno: code)
             }
             do throws(OutputError) {
-                defer { FileCalls.close(fd) }
                 try FileCalls.writeAll(fd, json, path: path)
-                try FileCalls.sync(fd, path: path)
             } catch {
+                FileCalls.close(fd)
                 // Best effort: a leftover hidden temporary file is deleted by the next recovery anyway.
                 FileCalls.unlink(name, in: folder)
                 throw error
             }
-            return PreparedOutput(location: location, kind: kind, json: json, temporaryName: name, target: target)
+            let prepared = PreparedOutput(location: location, kind: kind, json: json, temporaryName: name, target: target)
+            return WrittenOutput(prepared: prepared, descriptor: fd)
+        }
+    }
+
+    /// `prepare`'s second half: fsyncs the temporary file and closes it. Returns the failure, if any; the file
+    /// stays (remove it with `discard`).
+    public func sync(_ written: WrittenOutput) -> OutputError? {
+        defer { FileCalls.close(written.descriptor) }
+        do throws(OutputError) {
+            try FileCalls.sync(written.descriptor, path: written.prepared.temporaryPath)
+            return nil
+        } catch {
+            return error
         }
     }
 

@@ -22,6 +22,8 @@ public final class DocumentPipeline: @unchecked Sendable {
         let hangingNames: [String]
         /// `STMD_FAULTS=die-after-judging:GLOB`: exit between a lines file's state commit and its output.
         let dyingAfterJudging: [String]
+        /// `STMD_FAULTS=fail-output-sync:GLOB`: the fsync of a matching document's temporary file fails (EIO).
+        let failingSyncNames: [String]
     #endif
     let counters: PipelineCounters
     /// The log detector of `kind = "lines"` streams (set by the daemon when a stream has that kind).
@@ -45,6 +47,7 @@ public final class DocumentPipeline: @unchecked Sendable {
             let faults = PipelineFaultHooks.fromEnvironment()
             hangingNames = faults.hangingNames
             dyingAfterJudging = faults.dyingAfterJudging
+            failingSyncNames = faults.failingSyncNames
         #endif
     }
 
@@ -223,15 +226,19 @@ public final class DocumentPipeline: @unchecked Sendable {
             display: display)
         do {
             if let committer {
-                let prepared = try writer.prepare(json: json, for: location, kind: .annotation)
+                // Handed over before the fsync, which then runs while the committer commits the ledger row.
+                let written = try writer.write(json: json, for: location, kind: .annotation)
+                let ticket = OutputCommitter.SyncTicket()
                 let pending = OutputCommitter.Pending(
-                    output: CommittedOutput(prepared: prepared, content: content, modelVersions: annotation.models, memory: memory),
-                    display: display, entry: entry, done: done)
+                    output: CommittedOutput(
+                        prepared: written.prepared, content: content, modelVersions: annotation.models, memory: memory),
+                    display: display, entry: entry, done: done, sync: ticket)
                 if let slot {
                     committer.fill(slot, with: pending)
                 } else {
                     committer.submit(pending)
                 }
+                committer.resolve(ticket, error: syncOutput(written))
                 return .handedOff
             }
             try publish(
@@ -244,6 +251,17 @@ public final class DocumentPipeline: @unchecked Sendable {
         counters.published()
         log.log(log.documentLevel, entry.message, metadata: entry.metadata)
         return .published
+    }
+
+    /// Step 1's fsync of a handed-over output (`STMD_FAULTS=fail-output-sync:GLOB` makes it fail in debug builds).
+    private func syncOutput(_ written: WrittenOutput) -> OutputError? {
+        let error = writer.sync(written)
+        #if DEBUG
+            if PipelineFaultHooks.matches(written.prepared.location.name, failingSyncNames) {
+                return .system(operation: "fsync", path: PathBytes.render(written.prepared.temporaryPath), errno: EIO)
+            }
+        #endif
+        return error
     }
 
     /// Steps 1–4 of the output protocol for one document.

@@ -2,11 +2,16 @@ import Foundation
 import Glibc
 import Logging
 
-/// Group commit: workers hand over outputs they have written and fsynced (`OutputWriter.prepare`), and this
-/// thread commits whatever has gathered in ONE ledger transaction, renames the batch with one folder fsync per
-/// folder, and marks the batch published in one more transaction. Under load a batch holds tens of documents,
-/// so the two WAL fsyncs and the folder fsyncs are paid per batch instead of per document, while an idle
-/// daemon still publishes a lone document at once (no timer: a batch is simply what arrived meanwhile).
+/// Group commit: workers hand over outputs they have written (`OutputWriter.write`), and this thread commits
+/// whatever has gathered in ONE ledger transaction, renames the batch with one folder fsync per folder, and
+/// marks the batch published in one more transaction. Under load a batch holds tens of documents, so the two
+/// WAL fsyncs and the folder fsyncs are paid per batch instead of per document, while an idle daemon still
+/// publishes a lone document at once (no timer: a batch is simply what arrived meanwhile).
+///
+/// A worker hands its output over before fsyncing the temporary file, and fsyncs it while this thread commits
+/// (`SyncTicket`): the rename waits for both, so the protocol's order holds (file and row durable before the
+/// name appears), and an idle drop pays one fsync's latency where it paid two. The row may be durable before
+/// the file: `Recovery` renames a temporary file only when it holds exactly the stored JSON.
 ///
 /// Each document's `done` runs after its output is published (or has failed): the scheduler only then lets the
 /// same path be queued again, so a second event for a file in flight cannot process it twice.
@@ -28,6 +33,15 @@ final class OutputCommitter: @unchecked Sendable {
         /// The document's log entry, written once its output is published.
         var entry: DocumentLogEntry
         var done: @Sendable () -> Void
+        /// The temporary file's fsync, when the worker runs it after handing the output over (nil: already done).
+        var sync: SyncTicket? = nil
+    }
+
+    /// The outcome of one temporary file's fsync, which its worker reports with `resolve`.
+    final class SyncTicket: @unchecked Sendable {
+        // Guarded by the committer's mutex.
+        fileprivate var finished = false
+        fileprivate var error: OutputError?
     }
 
     private let ledger: Ledger
@@ -42,6 +56,7 @@ final class OutputCommitter: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var notEmpty = pthread_cond_t()
     private var notFull = pthread_cond_t()
+    private var syncFinished = pthread_cond_t()
     private var thread: WorkerThreads?
 
     init(ledger: Ledger, writer: OutputWriter, log: DaemonLog, counters: PipelineCounters, retryDelay: TimeInterval) {
@@ -53,10 +68,12 @@ final class OutputCommitter: @unchecked Sendable {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&notEmpty, nil)
         pthread_cond_init(&notFull, nil)
+        pthread_cond_init(&syncFinished, nil)
         thread = WorkerThreads(count: 1, name: "stmd-commit") { [self] _ in loop() }
     }
 
     deinit {
+        pthread_cond_destroy(&syncFinished)
         pthread_cond_destroy(&notFull)
         pthread_cond_destroy(&notEmpty)
         pthread_mutex_destroy(&mutex)
@@ -89,6 +106,25 @@ final class OutputCommitter: @unchecked Sendable {
         slot.memoryOnly = (update, done)
         pthread_cond_signal(&notEmpty)
         pthread_mutex_unlock(&mutex)
+    }
+
+    /// Reports a handed-over output's fsync (`error` nil: durable). Call it once per ticket, after `fill`.
+    func resolve(_ ticket: SyncTicket, error: OutputError?) {
+        pthread_mutex_lock(&mutex)
+        ticket.finished = true
+        ticket.error = error
+        pthread_cond_broadcast(&syncFinished)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Waits until every output of `batch` is fsynced (or has failed to be); returns each one's failure.
+    private func awaitSyncs(_ batch: [Pending]) -> [OutputError?] {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while batch.contains(where: { $0.sync.map { !$0.finished } ?? false }) {
+            pthread_cond_wait(&syncFinished, &mutex)
+        }
+        return batch.map { $0.sync?.error }
     }
 
     /// Publishes everything submitted so far, then stops the thread.
@@ -140,11 +176,19 @@ final class OutputCommitter: @unchecked Sendable {
         do {
             tokens = try ledger.commit(batch.map(\.output))
         } catch {
+            _ = awaitSyncs(batch)
             log.warning("ledger: a batch of \(batch.count) outputs could not be committed (\(error)); they will be retried")
             for pending in batch { fail(pending, error) }
             return
         }
-        let problems = writer.publish(batch.map(\.output.prepared))
+        // Only outputs whose temporary file is durable are renamed; the others' rows are committed, and `fail`
+        // records them for a retry (their temporary files removed).
+        let syncProblems = awaitSyncs(batch)
+        let durable = batch.indices.filter { syncProblems[$0] == nil }
+        var problems = syncProblems
+        for (index, problem) in zip(durable, writer.publish(durable.map { batch[$0].output.prepared })) {
+            problems[index] = problem
+        }
         var published: [CommitToken] = []
         for (index, pending) in batch.enumerated() {
             if let problem = problems[index] {

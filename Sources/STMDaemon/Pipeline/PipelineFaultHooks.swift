@@ -6,6 +6,8 @@ import Glibc
 /// - `die-after-judging:GLOB` — the process exits at once (as if killed) after a `kind = "lines"` file matching GLOB
 ///   has been judged and its detector state committed, before its output is published: the crash window that
 ///   the stored lines report closes.
+/// - `fail-output-sync:GLOB` — the fsync of a matching document's temporary output file reports EIO (after the
+///   file is handed to the group commit, so its ledger row is committed before the failure is known).
 /// - `slow-scan-check:MS` — each ledger check of a file a scan reported (the catch-up, rescans) first sleeps MS
 ///   milliseconds, so tests can see what a catch-up of a very large inbox does (`EXTEND_TIMEOUT_USEC=`).
 ///
@@ -13,6 +15,7 @@ import Glibc
 struct PipelineFaultHooks {
     var hangingNames: [String] = []
     var dyingAfterJudging: [String] = []
+    var failingSyncNames: [String] = []
     var slowScanCheckMilliseconds = 0
     var remainder = ""
 
@@ -24,6 +27,8 @@ struct PipelineFaultHooks {
                 hangingNames.append(String(item.dropFirst("hang-worker:".count)))
             } else if item.hasPrefix("die-after-judging:"), item.count > "die-after-judging:".count {
                 dyingAfterJudging.append(String(item.dropFirst("die-after-judging:".count)))
+            } else if item.hasPrefix("fail-output-sync:"), item.count > "fail-output-sync:".count {
+                failingSyncNames.append(String(item.dropFirst("fail-output-sync:".count)))
             } else if item.hasPrefix("slow-scan-check:"), let milliseconds = Int(item.dropFirst("slow-scan-check:".count)) {
                 slowScanCheckMilliseconds = max(0, milliseconds)
             } else {
