@@ -67,6 +67,8 @@ public final class Daemon: @unchecked Sendable {
     private var isReady = false
     private var stopRequested = false
     private var lastStatus = ""
+    /// The last `status.json` written, its `updatedTime` left at 0 (guarded by `lock`).
+    private var lastWrittenStatus: DaemonStatus?
     private var watchdogTask: Task<Void, Never>?
     let startedClock = ContinuousClock.now
     /// Reloads run here, one at a time, off the signal queue.
@@ -359,13 +361,21 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// `<state>/status.json`: what only the running daemon knows (queues, rate), for `stmd status`.
+    /// `<state>/status.json`: what only the running daemon knows (queues, rate), for `stmd status`. Written when
+    /// it changes, not on every tick: an idle daemon does not write to its disk once a second. `stmd status` tells
+    /// a running daemon from a crashed one by its lock, not by the file's age.
     func writeStatus() {
         let totals = counters.snapshot
-        let status = DaemonStatus(
+        var status = DaemonStatus(
             pid: getpid(), version: setup.version, startedTime: startedAt.timeIntervalSince1970,
-            updatedTime: Date().timeIntervalSince1970, queued: scheduler.queuedCounts(), inProgress: scheduler.inProgressCount,
+            updatedTime: 0, queued: scheduler.queuedCounts(), inProgress: scheduler.inProgressCount,
             published: totals.published, failed: totals.failed, stopping: lock.withLock { stopping })
+        let changed = lock.withLock {
+            defer { lastWrittenStatus = status }
+            return lastWrittenStatus != status
+        }
+        guard changed else { return }
+        status.updatedTime = Date().timeIntervalSince1970
         try? status.write(toStateDirectory: setup.statePath)
     }
 }

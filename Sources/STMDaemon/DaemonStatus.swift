@@ -1,7 +1,8 @@
 import Foundation
 
-/// What the running daemon publishes in `<state>/status.json` once a second: the live figures the ledger does
-/// not hold (queues, documents in progress, counts since start). `stmd status` joins it with the ledger.
+/// What the running daemon publishes in `<state>/status.json` when one of its figures changes (it looks once a
+/// second): the live figures the ledger does not hold (queues, documents in progress, counts since start).
+/// `stmd status` joins it with the ledger; whether the daemon still runs it learns from the state lock.
 public struct DaemonStatus: Codable, Sendable, Equatable {
     public var pid: Int32
     public var version: String

@@ -51,6 +51,40 @@ public final class StateDirectory: @unchecked Sendable {
         lockDescriptor = descriptor
     }
 
+    /// Whether some process holds the state lock now, as the kernel's lock table (`/proc/locks`) says: a daemon
+    /// that crashed leaves its `status.json` behind but not its lock. Nil when the table cannot be read.
+    /// Looking does not take the lock, so it never makes a starting daemon refuse to start.
+    public func lockIsHeld() -> Bool? {
+        var info = stat()
+        guard stat(path + "/lock", &info) == 0 else { return false }
+        guard let table = Self.readAll("/proc/locks") else { return nil }
+        // Lines look like `1: FLOCK  ADVISORY  WRITE 866 fe:00:2246400 0 EOF`: device major:minor in hex, inode.
+        let device = UInt64(info.st_dev)
+        let major = ((device >> 8) & 0xFFF) | ((device >> 32) & ~UInt64(0xFFF))
+        let minor = (device & 0xFF) | ((device >> 12) & ~UInt64(0xFF))
+        let identity = String(format2: major) + ":" + String(format2: minor) + ":" + String(info.st_ino)
+        return table.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            // NFS shows an flock as a POSIX lock; the inode identifies the file either way.
+            return fields.count > 5 && (fields[1] == "FLOCK" || fields[1] == "POSIX") && fields[5] == identity
+        }
+    }
+
+    private static func readAll(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { return nil }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The pid written by the daemon holding the lock, if readable.
     public func holderPID() -> Int32? {
         let descriptor = open(path + "/lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
@@ -76,6 +110,12 @@ public enum StateDirectoryError: Error, Equatable, CustomStringConvertible {
 }
 
 extension String {
+    /// Lowercase hex, at least two digits (as `/proc/locks` prints device numbers).
+    fileprivate init(format2 value: UInt64) {
+        let digits = String(value, radix: 16)
+        self = digits.count < 2 ? "0" + digits : digits
+    }
+
     fileprivate var trimmingPrefixAndSuffixWhitespace: String {
         String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }

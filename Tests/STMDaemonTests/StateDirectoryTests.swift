@@ -24,6 +24,23 @@ struct StateDirectoryTests {
         #expect(throws: StateDirectoryError.locked(path: path)) { try second.lock() }
     }
 
+    /// `stmd status` asks the kernel whether the lock is held: true while a holder lives, false once it is gone.
+    @Test func theLockIsSeenHeldExactlyWhileItsHolderLives() throws {
+        let root = try TemporaryDirectory()
+        let path = root.path + "/state"
+        let reader = try StateDirectory(path: path)
+        #expect(reader.lockIsHeld() == false)
+        do {
+            let holder = try StateDirectory(path: path)
+            try holder.lock()
+            #expect(reader.lockIsHeld() == true)
+            // Looking does not take the lock: the holder's lock is still the only one, and a second one is refused.
+            #expect(throws: StateDirectoryError.locked(path: path)) { try StateDirectory(path: path).lock() }
+        }
+        #expect(reader.lockIsHeld() == false)
+        try StateDirectory(path: path).lock()
+    }
+
     @Test func aFileInTheWayIsAClearError() throws {
         let root = try TemporaryDirectory()
         try Data().write(to: URL(fileURLWithPath: root.path + "/file"))

@@ -185,6 +185,37 @@ extension DaemonTests {
         try await Self.stopCleanly(daemon, world)
     }
 
+    /// An idle daemon does not write to its disk once a second: `status.json` changes with its figures only, and
+    /// `stmd status` still reports the daemon running (it asks the kernel whether the state lock is held, not how
+    /// old the file is). After SIGKILL the file stays behind, and `stmd status` reports the daemon stopped.
+    @Test func anIdleDaemonLeavesItsStatusFileAlone() async throws {
+        let world = try DaemonWorld("idle-status", streams: ["docs"])
+        var inputs = InputLedger()
+        let daemon = try world.start()
+        try #require(await daemon.waitUntilReady(streams: ["docs"]), "\(daemon.log)")
+        let first = try world.write(Self.document(1), "docs", "first.txt", into: &inputs)
+        #expect(await Self.waitForAnnotations([first]).isEmpty, "\(daemon.log)")
+        let statusPath = world.state + "/status.json"
+        let published = {
+            guard let data = FileManager.default.contents(atPath: statusPath),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { return -1 }
+            return object["published"] as? Int ?? -1
+        }
+        #expect(await eventually(timeout: 5) { published() == 1 }, "published: \(published())")
+        let before = try #require(InputSnapshot.take(Array(statusPath.utf8)))
+        // What is checked is an absence over two of the daemon's one-second ticks, so this wait is the test itself.
+        try await Task.sleep(for: .milliseconds(2_500))
+        #expect(InputSnapshot.take(Array(statusPath.utf8)) == before, "status.json was rewritten while idle")
+        let running = try await world.status()
+        #expect(running.running, "\(running.streams)")
+
+        _ = try await daemon.kill()
+        #expect(RawFS.exists(Array(statusPath.utf8)))
+        let stopped = try await world.status()
+        #expect(!stopped.running, "\(stopped.streams)")
+    }
+
     /// Bad inputs are answered once: a rescan (here the periodic reconciliation, every second) finds the same bad
     /// file again and must leave its error output alone, as it leaves a good file's annotation alone.
     @Test func errorOutputsAreWrittenOnce() async throws {

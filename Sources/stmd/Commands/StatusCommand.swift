@@ -26,7 +26,10 @@ struct StatusCommand: ParsableCommand {
             throw CommandFailure(String(describing: error))
         }
         let live = DaemonStatus.read(fromStateDirectory: statePath)
-        let running = live.map { !$0.stopping && kill($0.pid, 0) == 0 && Date().timeIntervalSince1970 - $0.updatedTime < 10 } ?? false
+        // The daemon rewrites status.json only when a figure changes, so its age says nothing; a crashed daemon's
+        // file stays behind, but its lock does not.
+        let lockHeld = (try? StateDirectory(path: statePath))?.lockIsHeld() ?? true
+        let running = live.map { !$0.stopping && kill($0.pid, 0) == 0 && lockHeld } ?? false
         if json {
             var streams: [[String: Any]] = []
             for summary in summaries {
