@@ -3,6 +3,7 @@ public import STMTasks
 import Foundation
 import Glibc
 import STMMemory
+import Synchronization
 
 /// The work of one document, run on a worker thread: read it safely, skip it when this exact content already
 /// has its output, annotate it, and publish the output through the crash-safe protocol (temporary file →
@@ -71,12 +72,27 @@ public final class DocumentPipeline: @unchecked Sendable {
         case handedOff
     }
 
-    /// Per worker thread: the models it has loaded, by task set (a worker loads each model once).
+    /// Per worker thread: the models it has loaded, by task set (a worker loads each model once), and the
+    /// thread that shares a lone document's tasks with it (started on first use).
     public final class WorkerState {
         var annotators: [String: DocumentAnnotator] = [:]
         var generation = 0
+        private var startedHelper: TaskHelperThread?
         public init() {}
+
+        var helper: TaskHelperThread {
+            if let startedHelper { return startedHelper }
+            let helper = TaskHelperThread()
+            startedHelper = helper
+            return helper
+        }
+
+        deinit { startedHelper?.stop() }
     }
+
+    /// Workers annotating at this moment: a worker with a lone document uses its helper thread only when no
+    /// other worker is annotating, so the helper takes an idle core rather than one another document needs.
+    private let annotatingWorkers = Atomic<Int>(0)
 
     /// Processes one document; `done` runs once it is finished — at return, or after the group commit has
     /// published its output.
@@ -110,10 +126,15 @@ public final class DocumentPipeline: @unchecked Sendable {
         // Each document is annotated on its own: batched inference takes other kernels (a bf16 GEMM instead of the
         // GEMV) whose rounding differs in the 3rd decimal, and an annotation must depend on its input only, never
         // on which documents happened to share a batch. The same path as `stmd annotate`, so both give equal bytes.
+        let others = annotatingWorkers.add(1, ordering: .relaxed).oldValue
+        defer { annotatingWorkers.subtract(1, ordering: .relaxed) }
+        let helper = ready.count == 1 && others == 0 ? state.helper : nil
         if memory == nil {
             for document in ready {
                 let annotation = document.annotator.annotate(
-                    contents: document.contents, name: document.item.location.name, stream: document.item.location.stream)
+                    contents: document.contents, name: document.item.location.name, stream: document.item.location.stream,
+                    vectorTask: nil, helper: helper
+                ).annotation
                 outcomes[document.index] = finishDocument(document, annotation: annotation, done: batch[document.index].done)
             }
         } else {
@@ -130,7 +151,7 @@ public final class DocumentPipeline: @unchecked Sendable {
             let annotated = ready.map { document in
                 document.annotator.annotate(
                     contents: document.contents, name: document.item.location.name,
-                    stream: document.item.location.stream, vectorTask: memory?.settings.topicTask)
+                    stream: document.item.location.stream, vectorTask: memory?.settings.topicTask, helper: helper)
             }
             let staged = zip(ready, annotated).map { document, result in
                 stageInStreamContext(

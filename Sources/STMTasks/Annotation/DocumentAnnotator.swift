@@ -48,8 +48,11 @@ public final class DocumentAnnotator {
 
     /// The annotation together with the document vector of `vectorTask` (the features its head reads), for stream
     /// memory. The task's result is the same either way (`TextClassifier.analyze` runs the same forward pass).
+    ///
+    /// With a `helper`, the classification tasks are shared between the calling thread and the helper (the
+    /// result is the same; only the timings differ): for a lone document on a machine with an idle core.
     public func annotate(
-        contents: [UInt8], name: [UInt8], stream: String?, vectorTask: String?
+        contents: [UInt8], name: [UInt8], stream: String?, vectorTask: String?, helper: TaskHelperThread? = nil
     ) -> (annotation: Annotation, documentVector: [Float]?) {
         let clock = ContinuousClock()
         let started = clock.now
@@ -63,21 +66,42 @@ public final class DocumentAnnotator {
             // No classifier to count them (a summary- or translation-only stream): the default front end does.
             document.input.tokens = WordTokenizer().tokens(in: TextNormalizer().normalize(document.text)).count
         }
+        // Each task's outcome lands in its own slot, written by one thread only.
+        let outcomes = UnsafeMutableBufferPointer<TaskOutcome?>.allocate(capacity: tasks.count)
+        outcomes.initialize(repeating: nil)
+        defer { outcomes.deallocate() }
+        let run = { (index: Int) in
+            let task = self.tasks[index]
+            let taskStarted = clock.now
+            var outcome = TaskOutcome(result: nil, vector: nil, milliseconds: 0)
+            if task.name == vectorTask {
+                let (result, vector) = task.classifier.analyze(tokens: tokens)
+                (outcome.result, outcome.vector) = (result, vector)
+            } else {
+                outcome.result = task.classifier.classify(tokens: tokens)
+            }
+            outcome.milliseconds = Self.milliseconds(clock.now - taskStarted)
+            outcomes[index] = outcome
+        }
+        if let helper, tasks.count > 1 {
+            // The helper takes every second task, the caller the others.
+            let shared = UncheckedSendable(value: run)
+            helper.run { for index in stride(from: 1, to: self.tasks.count, by: 2) { shared.value(index) } }
+            for index in stride(from: 0, to: tasks.count, by: 2) { run(index) }
+            helper.wait()
+        } else {
+            for index in tasks.indices { run(index) }
+        }
         var documentVector: [Float]?
         for (index, task) in tasks.enumerated() {
-            let taskStarted = clock.now
-            let result: Classification
-            if task.name == vectorTask {
-                (result, documentVector) = task.classifier.analyze(tokens: tokens)
-            } else {
-                result = task.classifier.classify(tokens: tokens)
-            }
+            guard let outcome = outcomes[index], let result = outcome.result else { continue }
             if index == 0 { document.input.tokens = result.tokenCount }
+            if let vector = outcome.vector { documentVector = vector }
             results[task.name] = .classification(
                 Annotation.Classification(
                     model: task.classifier.name, modelVersion: task.classifier.configuration.version,
                     labels: task.classifier.labels, probabilities: result.scores))
-            taskMilliseconds[task.name] = Self.milliseconds(clock.now - taskStarted)
+            taskMilliseconds[task.name] = outcome.milliseconds
         }
         for task in summaries {
             let taskStarted = clock.now
@@ -106,6 +130,18 @@ public final class DocumentAnnotator {
             stream: stream, input: document.input, tasks: results,
             timing: Annotation.Timing(totalMilliseconds: Self.milliseconds(clock.now - started), taskMilliseconds: taskMilliseconds))
         return (annotation, documentVector)
+    }
+
+    /// One classification task's result, its document vector when asked for, and its time.
+    private struct TaskOutcome {
+        var result: Classification?
+        var vector: [Float]?
+        var milliseconds: Double
+    }
+
+    /// A value handed to the helper thread, which the caller does not touch while the helper runs.
+    private struct UncheckedSendable<Value>: @unchecked Sendable {
+        let value: Value
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
