@@ -83,7 +83,7 @@ public struct WordTokenizer: Tokenizer, Hashable, Codable {
                 continue
             }
             let hasNext = j + 1 < chars.count
-            if c == "." || c == ",", hasNext, chars[j - 1].isNumber, chars[j + 1].isNumber {
+            if c == "." || c == ",", hasNext, Self.isNumber(chars[j - 1]), Self.isNumber(chars[j + 1]) {
                 j += 1
                 continue
             }
@@ -91,21 +91,21 @@ public struct WordTokenizer: Tokenizer, Hashable, Codable {
                 j += 1
                 continue
             }
-            if Self.isApostrophe(c), chars[j - 1].isLetter {
+            if Self.isApostrophe(c), Self.isLetter(chars[j - 1]) {
                 if let (suffix, end) = Self.contractionSuffix(chars, from: j + 1) {
                     if j > start { tokens.append(word(chars[start..<j])) }
                     tokens.append("'" + suffix)
                     return end
                 }
                 if hasNext, chars[j + 1] == "t" || chars[j + 1] == "T", chars[j - 1] == "n" || chars[j - 1] == "N",
-                    j + 2 == chars.count || !chars[j + 2].isLetter
+                    j + 2 == chars.count || !Self.isLetter(chars[j + 2])
                 {
                     // `doesn't` → `does` `n't`; `does n't` arrives here with an empty stem.
                     if j - 1 > start { tokens.append(word(chars[start..<(j - 1)])) }
                     tokens.append(String(chars[j - 1]) + "'" + String(chars[j + 1]))
                     return j + 2
                 }
-                if hasNext, chars[j + 1].isLetter {  // o'clock, O'Brien
+                if hasNext, Self.isLetter(chars[j + 1]) {  // o'clock, O'Brien
                     j += 1
                     continue
                 }
@@ -117,8 +117,8 @@ public struct WordTokenizer: Tokenizer, Hashable, Codable {
     }
 
     private func word(_ chars: ArraySlice<Character>) -> String {
-        if mapsNumbers, chars.first?.isNumber == true,
-            chars.allSatisfy({ $0.isNumber || $0 == "." || $0 == "," })
+        if mapsNumbers, chars.first.map(Self.isNumber) == true,
+            chars.allSatisfy({ Self.isNumber($0) || $0 == "." || $0 == "," })
         {
             return Self.numberToken
         }
@@ -128,8 +128,8 @@ public struct WordTokenizer: Tokenizer, Hashable, Codable {
     /// `s m d re ve ll` after an apostrophe, followed by a non-letter: the clitics SST splits off.
     private static func contractionSuffix(_ chars: [Character], from start: Int) -> (String, Int)? {
         var j = start
-        while j < chars.count, j - start < 3, chars[j].isLetter { j += 1 }
-        guard j > start, j == chars.count || !chars[j].isLetter else { return nil }
+        while j < chars.count, j - start < 3, Self.isLetter(chars[j]) { j += 1 }
+        guard j > start, j == chars.count || !Self.isLetter(chars[j]) else { return nil }
         let suffix = String(chars[start..<j])
         guard ["s", "m", "d", "re", "ve", "ll"].contains(suffix.lowercased()) else { return nil }
         return (suffix, j)
@@ -177,9 +177,28 @@ public struct WordTokenizer: Tokenizer, Hashable, Codable {
         return true
     }
 
+    // ASCII first: Unicode property look-ups were the tokenizer's largest cost (about 8 % of the daemon's CPU in a
+    // burst), and for ASCII characters the answers are these (a test compares every ASCII character).
+
     static func isWordCharacter(_ c: Character) -> Bool {
-        c.isLetter || c.isNumber || (c.unicodeScalars.first?.properties.generalCategory.isMark ?? false)
+        if let ascii = c.asciiValue { return isASCIILetter(ascii) || isASCIIDigit(ascii) }
+        return c.isLetter || c.isNumber || (c.unicodeScalars.first?.properties.generalCategory.isMark ?? false)
     }
+
+    /// `Character.isLetter`.
+    static func isLetter(_ c: Character) -> Bool {
+        if let ascii = c.asciiValue { return isASCIILetter(ascii) }
+        return c.isLetter
+    }
+
+    /// `Character.isNumber`.
+    static func isNumber(_ c: Character) -> Bool {
+        if let ascii = c.asciiValue { return isASCIIDigit(ascii) }
+        return c.isNumber
+    }
+
+    private static func isASCIILetter(_ ascii: UInt8) -> Bool { (ascii | 0x20) >= 0x61 && (ascii | 0x20) <= 0x7A }
+    private static func isASCIIDigit(_ ascii: UInt8) -> Bool { ascii >= 0x30 && ascii <= 0x39 }
 
     static func isApostrophe(_ c: Character) -> Bool {
         c == "'" || c == "\u{2019}"
@@ -187,6 +206,8 @@ public struct WordTokenizer: Tokenizer, Hashable, Codable {
 
     /// Whitespace, control and format characters, and U+FFFD carry no token of their own.
     static func isSeparator(_ c: Character) -> Bool {
+        // ASCII: space and the controls (tab, newlines and the rest), nothing else.
+        if let ascii = c.asciiValue { return ascii <= 0x20 || ascii == 0x7F }
         if c.isWhitespace { return true }
         return c.unicodeScalars.allSatisfy { scalar in
             scalar == "\u{FFFD}" || scalar.properties.generalCategory == .control

@@ -1,5 +1,6 @@
-import STMText
 import Testing
+
+@testable import STMText
 
 struct WordTokenizerTests {
     let tokenizer = WordTokenizer()
@@ -83,5 +84,26 @@ struct WordTokenizerTests {
         #expect(!tokens.contains(""))
         let oneWord = String(repeating: "ab.", count: 300_000)
         #expect(tokenizer.tokens(in: oneWord).count == 600_000)
+    }
+
+    /// The ASCII fast paths answer exactly what the Unicode properties answer, for every ASCII character and the
+    /// one ASCII grapheme of two scalars (CR LF); other characters take the Unicode path itself.
+    @Test func asciiFastPathsAgreeWithUnicodeProperties() {
+        var characters = (0...127).map { Character(Unicode.Scalar(UInt8($0))) }
+        characters.append("\r\n")
+        for c in characters {
+            let category = c.unicodeScalars.first!.properties.generalCategory
+            let mark = category == .nonspacingMark || category == .spacingMark || category == .enclosingMark
+            #expect(WordTokenizer.isLetter(c) == c.isLetter, "\(c.unicodeScalars.map(\.value))")
+            #expect(WordTokenizer.isNumber(c) == c.isNumber, "\(c.unicodeScalars.map(\.value))")
+            #expect(WordTokenizer.isWordCharacter(c) == (c.isLetter || c.isNumber || mark), "\(c.unicodeScalars.map(\.value))")
+            let separator = c.isWhitespace || c.unicodeScalars.allSatisfy {
+                $0 == "\u{FFFD}" || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format
+            }
+            #expect(WordTokenizer.isSeparator(c) == separator, "\(c.unicodeScalars.map(\.value))")
+        }
+        // Beyond ASCII the properties decide: a letter with an accent, a superscript two, a no-break space.
+        #expect(WordTokenizer.isLetter("é") && WordTokenizer.isNumber("²") && WordTokenizer.isSeparator("\u{00A0}"))
+        #expect(tokenizer.tokens(in: "Café\u{00A0}au lait, 3.5 l") == ["Café", "au", "lait", ",", "3.5", "l"])
     }
 }
