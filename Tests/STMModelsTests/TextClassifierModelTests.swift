@@ -61,4 +61,32 @@ struct TextClassifierModelTests {
             #expect(reference.rows(row..<(row + 1)).maxAbsoluteDifference(inference.probabilities([document])) < 1e-5)
         }
     }
+
+    /// Tables whose weights are all bfloat16 values (a BF16 bundle's) are held as bfloat16 and give the float32
+    /// path's sums bit for bit; any other weight keeps the table in float32.
+    @Test func bfloat16TablesGiveTheSameBagMeans() {
+        let model = makeModel(pooling: .max, bag: true)
+        var generator = SplitMix64(seed: 5)
+        var parameters = model.makeParameters(using: &generator)
+        let bags = documents.flatMap(\.tokens) + [[], [0, 11, 11, 4]]
+        let exact = Tensor(shape: parameters.embedding.weight.shape, scalars: parameters.embedding.weight.scalars.map {
+            Float(bitPattern: $0.bitPattern & 0xFFFF_0000)
+        })
+        let narrow = EmbeddingTable(exact)
+        #expect(narrow.isBFloat16)
+        let reference = model.tokenEmbedding.forward(bags, parameters: .init(weight: exact))
+        #expect(narrow.bagMeans(bags).scalars.map(\.bitPattern) == reference.scalars.map(\.bitPattern))
+        let wide = EmbeddingTable(parameters.embedding.weight)
+        #expect(!wide.isBFloat16)
+        let wideReference = model.tokenEmbedding.forward(bags, parameters: parameters.embedding)
+        #expect(wide.bagMeans(bags).scalars.map(\.bitPattern) == wideReference.scalars.map(\.bitPattern))
+        // The inference object takes the tables over and gives the training path's probabilities.
+        parameters.embedding.weight = exact
+        var unused = SplitMix64(seed: 0)
+        let probabilities = model.forward(documents, parameters: parameters, using: &unused).logits.softmax()
+        let inference = TextClassifierInference(model: model, parameters: parameters, precision: .f32)
+        #expect(inference.tokenTable.isBFloat16 && inference.bagTable?.isBFloat16 == false)
+        #expect(probabilities.maxAbsoluteDifference(inference.probabilities(documents)) < 1e-5)
+        #expect(inference.makeSibling().probabilities(documents).scalars == inference.probabilities(documents).scalars)
+    }
 }

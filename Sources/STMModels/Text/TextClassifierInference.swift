@@ -4,18 +4,36 @@ public import STMTensor
 /// chosen precision), the rest as in training without dropout. One instance per thread.
 public final class TextClassifierInference<Cell: RecurrentCell> {
     public let model: TextClassifierModel<Cell>
+    /// The weights apart from the embedding tables, which `tokenTable` and `bagTable` hold instead (their
+    /// entries here are emptied, so the float32 copies are not kept alongside).
     let parameters: TextClassifierModel<Cell>.Parameters
     let encoder: EncoderRunners<Cell>
+    /// The token and bag embeddings: the largest tensors of a model, bfloat16 when the bundle stored them so.
+    public let tokenTable: EmbeddingTable
+    public let bagTable: EmbeddingTable?
 
     public init(model: TextClassifierModel<Cell>, parameters: TextClassifierModel<Cell>.Parameters, precision: WeightPrecision) {
         self.model = model
-        self.parameters = parameters
+        tokenTable = EmbeddingTable(parameters.embedding.weight)
+        bagTable = parameters.bag.map { EmbeddingTable($0.weight) }
+        var rest = parameters
+        rest.embedding.weight = Tensor.zeros([0, model.tokenEmbedding.dimension])
+        if let bag = rest.bag { rest.bag?.weight = Tensor.zeros([0, bag.weight.columnCount]) }
+        self.parameters = rest
         encoder = EncoderRunners(encoder: model.encoder, parameters: parameters.encoder, precision: precision)
+    }
+
+    private init(sharingWeightsOf other: TextClassifierInference<Cell>) {
+        model = other.model
+        parameters = other.parameters
+        tokenTable = other.tokenTable
+        bagTable = other.bagTable
+        encoder = EncoderRunners(encoder: other.model.encoder, parameters: other.parameters.encoder, precision: other.encoder.precision)
     }
 
     /// An inference object for another thread: the same weights (shared, not copied), its own runners.
     public func makeSibling() -> TextClassifierInference<Cell> {
-        TextClassifierInference(model: model, parameters: parameters, precision: encoder.precision)
+        TextClassifierInference(sharingWeightsOf: self)
     }
 
     /// The linear head's weights: what maps a document vector to the class logits.
@@ -31,10 +49,10 @@ public final class TextClassifierInference<Cell: RecurrentCell> {
     /// memory compares documents by and what context-aware heads read.
     public func evaluate(_ documents: [TextFeatures]) -> (probabilities: Tensor, documentVectors: Tensor) {
         let (bags, steps, lengths) = TextClassifierModel<Cell>.pack(documents)
-        let embedded = model.embed(bags, steps: steps, batch: documents.count, parameters: parameters)
+        let embedded = tokenTable.bagMeans(bags).reshaped([steps, documents.count, tokenTable.dimension])
         var features = encoder.pooled(embedded, lengths: lengths, pooling: model.pooling)
-        if let bagEmbedding = model.bagEmbedding, let bagParameters = parameters.bag {
-            features = Tensor.concatenatedColumns(features, bagEmbedding.forward(documents.map(\.bag), parameters: bagParameters))
+        if model.bagEmbedding != nil, let bagTable {
+            features = Tensor.concatenatedColumns(features, bagTable.bagMeans(documents.map(\.bag)))
         }
         return (model.head.forward(features, parameters: parameters.head).softmax(), features)
     }
