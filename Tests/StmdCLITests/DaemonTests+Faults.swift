@@ -62,22 +62,32 @@ extension DaemonTests {
     }
 
     /// A temporary output whose fsync fails (`fail-output-sync:GLOB`) is never renamed into place, although its
-    /// ledger row was committed while the fsync ran: the group commit waits for the fsync before any rename,
-    /// removes the temporary file and records the document for a retry; the document beside it is published.
-    @Test func anOutputWhoseFsyncFailsIsNeverPublished() async throws {
+    /// ledger row was committed while the fsync ran: the group commit waits for the fsync before any rename and
+    /// removes the temporary file. The row stays committed, so the document is not annotated again: its output is
+    /// published from the stored JSON after the retry delay (as recovery does at start-up), and stream memory
+    /// counts it once (the two documents' memory sequences are 1 and 2).
+    @Test func anOutputWhoseFsyncFailsIsPublishedFromTheLedgerWithoutAnnotatingAgain() async throws {
         let world = try DaemonWorld("sync-fails", streams: ["news"])
         let daemon = try world.start(faults: "fail-output-sync:broken-*")
         try #require(await daemon.waitUntilReady(streams: ["news"]), "\(daemon.log)")
         var inputs = InputLedger()
-        let broken = try world.write(Self.document(1), "news", "broken-1.txt", into: &inputs)
         let good = try world.write(Self.document(2), "news", "good.txt", into: &inputs)
         #expect(await Self.waitForAnnotations([good]).isEmpty, "\(daemon.log)")
-        try DaemonOutputs.expectAnnotation(of: good, stream: "news")
+        let broken = try world.write(Self.document(1), "news", "broken-1.txt", into: &inputs)
         #expect(await daemon.waitForLog("broken-1.txt: output not written"), "\(daemon.log)")
         #expect(daemon.log.contains("fsync"), "\(daemon.log)")
-        let retrying = try await world.status(until: { $0["news"]?["retrying"] as? Int == 1 })
-        #expect(retrying.held, "\(retrying.streams)")
-        #expect(!RawFS.exists(DaemonOutputs.annotationPath(broken)) && !RawFS.exists(DaemonOutputs.errorPath(broken)))
+        #expect(await daemon.waitForLog("broken-1.txt: output published from the ledger"), "\(daemon.log)")
+        #expect(await Self.waitForAnnotations([broken]).isEmpty, "\(daemon.log)")
+        var sequences: [Int] = []
+        for input in [good, broken] {
+            let object = try DaemonOutputs.expectAnnotation(of: input, stream: "news")
+            if let memory = object["memory"] as? [String: Any], let sequence = memory["sequence"] as? Int {
+                sequences.append(sequence)
+            }
+        }
+        #expect(sequences == [1, 2], "memory sequences \(sequences)")
+        let settled = try await world.status(until: { $0["news"]?["done"] as? Int == 2 && $0["news"]?["retrying"] as? Int == 0 })
+        #expect(settled.held, "\(settled.streams)")
         #expect(DaemonOutputs.temporaryFiles(under: world.inbox).isEmpty)
         inputs.expectUnchanged()
         try await Self.stopCleanly(daemon, world)

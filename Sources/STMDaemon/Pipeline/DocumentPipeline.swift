@@ -404,7 +404,8 @@ public final class DocumentPipeline: @unchecked Sendable {
     public func startGroupCommit() {
         committer = OutputCommitter(
             ledger: ledger, writer: writer, log: log, counters: counters,
-            retryDelay: Self.seconds(configuration.retry.initialBackoff))
+            retryDelay: Self.seconds(configuration.retry.initialBackoff),
+            maximumRetryDelay: Self.seconds(configuration.retry.maximumBackoff))
     }
 
     /// Publishes what was handed over and stops the group commit (after the workers have stopped).

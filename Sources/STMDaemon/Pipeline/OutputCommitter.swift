@@ -15,6 +15,11 @@ import Logging
 ///
 /// Each document's `done` runs after its output is published (or has failed): the scheduler only then lets the
 /// same path be queued again, so a second event for a file in flight cannot process it twice.
+///
+/// An output whose row is committed but whose temporary file could not be fsynced or renamed is not annotated
+/// again (the protocol's promise once step 2 is done, which keeps stream memory's count exact): its row stays
+/// `committed`, and this thread publishes it from the stored JSON later, as `Recovery` does at start-up, with
+/// the retry policy's backoff. Only this thread publishes, so such a retry never races another version's output.
 final class OutputCommitter: @unchecked Sendable {
     /// A place in the commit order, taken before the output is written: stream memory reserves it in the
     /// document's turn (so a stream's changes are committed in the order they were made) and fills it after
@@ -49,6 +54,9 @@ final class OutputCommitter: @unchecked Sendable {
     private let log: DaemonLog
     private let counters: PipelineCounters
     private let retryDelay: TimeInterval
+    private let maximumRetryDelay: TimeInterval
+    /// Committed outputs to publish again from the ledger (this thread's own: never touched by others).
+    private var unpublished: [(token: CommitToken, display: String, due: Date, delay: TimeInterval)] = []
     /// Workers wait when this many outputs are waiting: memory stays bounded if the disk is slow.
     private let capacity = 1024
     private var queue: [Slot] = []
@@ -59,12 +67,16 @@ final class OutputCommitter: @unchecked Sendable {
     private var syncFinished = pthread_cond_t()
     private var thread: WorkerThreads?
 
-    init(ledger: Ledger, writer: OutputWriter, log: DaemonLog, counters: PipelineCounters, retryDelay: TimeInterval) {
+    init(
+        ledger: Ledger, writer: OutputWriter, log: DaemonLog, counters: PipelineCounters, retryDelay: TimeInterval,
+        maximumRetryDelay: TimeInterval
+    ) {
         self.ledger = ledger
         self.writer = writer
         self.log = log
         self.counters = counters
         self.retryDelay = retryDelay
+        self.maximumRetryDelay = max(retryDelay, maximumRetryDelay)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&notEmpty, nil)
         pthread_cond_init(&notFull, nil)
@@ -143,9 +155,19 @@ final class OutputCommitter: @unchecked Sendable {
             pthread_mutex_lock(&mutex)
             // Workers fill every slot they reserve before they stop, and `close` comes after they have.
             while (queue.isEmpty && !closed) || (!queue.isEmpty && !queue[0].isFilled) {
-                pthread_cond_wait(&notEmpty, &mutex)
+                guard let due = unpublished.map(\.due).min() else {
+                    pthread_cond_wait(&notEmpty, &mutex)
+                    continue
+                }
+                if due <= Date() { break }
+                var deadline = timespec()
+                let seconds = due.timeIntervalSince1970
+                deadline.tv_sec = Int(seconds)
+                deadline.tv_nsec = Int((seconds - Double(Int(seconds))) * 1e9)
+                pthread_cond_timedwait(&notEmpty, &mutex, &deadline)
             }
             if queue.isEmpty && closed {
+                // What is still unpublished stays committed in the ledger: the next start's recovery publishes it.
                 pthread_mutex_unlock(&mutex)
                 return
             }
@@ -167,6 +189,39 @@ final class OutputCommitter: @unchecked Sendable {
                 }
             }
             if !run.isEmpty { commit(run) }
+            republishDue()
+        }
+    }
+
+    /// Publishes the committed outputs whose retry is due from their stored JSON, as `Recovery` does.
+    private func republishDue() {
+        let now = Date()
+        let due = unpublished.filter { $0.due <= now }
+        guard !due.isEmpty else { return }
+        unpublished.removeAll { $0.due <= now }
+        for entry in due {
+            do {
+                guard let row = try ledger.record(id: entry.token.id), row.generation == entry.token.generation,
+                    row.status == .committed, let kind = row.outputKind, let json = row.outputJSON
+                else { continue }  // Published or superseded meanwhile.
+                do {
+                    try writer.publish(writer.prepare(json: json, for: row.location, kind: kind))
+                } catch let error as OutputError {
+                    if Ledger.inputIsGone(row.location) {
+                        try ledger.abandon(entry.token, reason: "output not published, and its input is gone: \(error)", now: now)
+                        log.warning("\(entry.display): output not published (\(error)) and the input is gone; given up")
+                        continue
+                    }
+                    throw error
+                }
+                _ = try ledger.markRecovered(entry.token, outputPath: try writer.outputPath(for: row.location, kind: kind), now: now)
+                counters.published()
+                log.info("\(entry.display): output published from the ledger after an earlier failure")
+            } catch {
+                let delay = min(entry.delay * 2, maximumRetryDelay)
+                log.warning("\(entry.display): output still not published (\(error)); next attempt in \(Int(delay)) s")
+                unpublished.append((entry.token, entry.display, now.addingTimeInterval(delay), delay))
+            }
         }
     }
 
@@ -192,7 +247,11 @@ final class OutputCommitter: @unchecked Sendable {
         var published: [CommitToken] = []
         for (index, pending) in batch.enumerated() {
             if let problem = problems[index] {
-                fail(pending, problem)
+                // Committed: published later from the ledger, never annotated again.
+                writer.discard(pending.output.prepared)
+                log.warning(
+                    "\(pending.display): output not written: \(problem); publishing it from the ledger in \(Int(retryDelay)) s")
+                unpublished.append((tokens[index], pending.display, Date().addingTimeInterval(retryDelay), retryDelay))
             } else {
                 published.append(tokens[index])
                 counters.published()

@@ -66,31 +66,32 @@ public final class DocumentAnnotator {
             // No classifier to count them (a summary- or translation-only stream): the default front end does.
             document.input.tokens = WordTokenizer().tokens(in: TextNormalizer().normalize(document.text)).count
         }
-        // Each task's outcome lands in its own slot, written by one thread only.
-        let outcomes = UnsafeMutableBufferPointer<TaskOutcome?>.allocate(capacity: tasks.count)
-        outcomes.initialize(repeating: nil)
-        defer { outcomes.deallocate() }
-        let run = { (index: Int) in
-            let task = self.tasks[index]
-            let taskStarted = clock.now
-            var outcome = TaskOutcome(result: nil, vector: nil, milliseconds: 0)
-            if task.name == vectorTask {
-                let (result, vector) = task.classifier.analyze(tokens: tokens)
-                (outcome.result, outcome.vector) = (result, vector)
-            } else {
-                outcome.result = task.classifier.classify(tokens: tokens)
+        // Each task's outcome lands in its own slot, written by one thread only; the array owns them afterwards.
+        var outcomes = [TaskOutcome?](repeating: nil, count: tasks.count)
+        outcomes.withUnsafeMutableBufferPointer { buffer in
+            let slots = buffer  // a copy of the pointer, which the closures may capture
+            let run = { (index: Int) in
+                let task = self.tasks[index]
+                let taskStarted = clock.now
+                var outcome = TaskOutcome(result: nil, vector: nil, milliseconds: 0)
+                if task.name == vectorTask {
+                    let (result, vector) = task.classifier.analyze(tokens: tokens)
+                    (outcome.result, outcome.vector) = (result, vector)
+                } else {
+                    outcome.result = task.classifier.classify(tokens: tokens)
+                }
+                outcome.milliseconds = Self.milliseconds(clock.now - taskStarted)
+                slots[index] = outcome
             }
-            outcome.milliseconds = Self.milliseconds(clock.now - taskStarted)
-            outcomes[index] = outcome
-        }
-        if let helper, tasks.count > 1 {
-            // The helper takes every second task, the caller the others.
-            let shared = UncheckedSendable(value: run)
-            helper.run { for index in stride(from: 1, to: self.tasks.count, by: 2) { shared.value(index) } }
-            for index in stride(from: 0, to: tasks.count, by: 2) { run(index) }
-            helper.wait()
-        } else {
-            for index in tasks.indices { run(index) }
+            if let helper, tasks.count > 1 {
+                // The helper takes every second task, the caller the others; both are done before `slots` ends.
+                let shared = UncheckedSendable(value: run)
+                helper.run { for index in stride(from: 1, to: self.tasks.count, by: 2) { shared.value(index) } }
+                for index in stride(from: 0, to: tasks.count, by: 2) { run(index) }
+                helper.wait()
+            } else {
+                for index in tasks.indices { run(index) }
+            }
         }
         var documentVector: [Float]?
         for (index, task) in tasks.enumerated() {
