@@ -20,6 +20,13 @@ public struct EmbeddingTable: Sendable {
         storage = exact ? .bf16(weight.scalars.map { UInt16(truncatingIfNeeded: $0.bitPattern >> 16) }) : .f32(weight.scalars)
     }
 
+    /// The table as float32 whatever its values (no copy: it shares `weight`'s storage), for the training path.
+    init(float32 weight: Tensor) {
+        rowCount = weight.rowCount
+        dimension = weight.columnCount
+        storage = .f32(weight.scalars)
+    }
+
     /// Whether the table is held as bfloat16.
     public var isBFloat16: Bool {
         if case .bf16 = storage { return true }

@@ -24,25 +24,7 @@ public struct EmbeddingBag: Sendable {
 
     /// `[bags.count, dimension]`: the mean of each bag's rows (a zero row for an empty bag).
     public func forward(_ bags: [[Int]], parameters: Parameters) -> Tensor {
-        var out = Tensor.zeros([bags.count, dimension])
-        let dimension = dimension
-        parameters.weight.scalars.withUnsafeBufferPointer { table in
-            out.scalars.withUnsafeMutableBufferPointer { rows in
-                for (row, bag) in bags.enumerated() where !bag.isEmpty {
-                    let scale = 1 / Float(bag.count)
-                    let target = rows.baseAddress! + row * dimension
-                    for id in bag {
-                        precondition(id >= 0 && id < rowCount, "EmbeddingBag.forward: id \(id) outside 0..<\(rowCount)")
-                        // Row pointers and a plain counted loop let the compiler vectorise it (the indexed form
-                        // kept an overflow check per element and ran one float at a time, waiting on each load of
-                        // a table row that is rarely in cache); the operations per element are unchanged.
-                        let source = table.baseAddress! + id * dimension
-                        for d in 0..<dimension { target[d] += scale * source[d] }
-                    }
-                }
-            }
-        }
-        return out
+        EmbeddingTable(float32: parameters.weight).bagMeans(bags)
     }
 
     /// Spreads each output row's gradient evenly over the rows its bag read (ids may repeat).
