@@ -97,6 +97,19 @@ struct LedgerTests {
         #expect(try fixture.ledger.lookup(fixture.inbox.location([0x66, 0xEA, 0x2E, 0x74, 0x78, 0x74])) == nil)
     }
 
+    /// A committed output that could not be renamed keeps its row and token; its error shows in the summary until
+    /// the output is published.
+    @Test func anUnpublishedOutputsErrorShowsUntilItIsPublished() throws {
+        let fixture = try Fixture()
+        let tokens = try fixture.ledger.commit([try fixture.prepared("first.txt")])
+        try fixture.ledger.noteUnpublished(tokens[0], error: "fsync failed: EIO")
+        let pending = try #require(try fixture.ledger.summary().first)
+        #expect(pending.committed == 1 && pending.lastError == "fsync failed: EIO")
+        #expect(try fixture.ledger.markPublished(tokens) == 1)
+        let published = try #require(try fixture.ledger.summary().first)
+        #expect(published.done == 1 && published.committed == 0 && published.lastError == nil)
+    }
+
     /// Step 2 must survive power loss: GRDB's WAL set-up leaves its writer at NORMAL, which syncs the log only
     /// at checkpoints, so the ledger has to set FULL after opening the pool (and again after a reopen).
     @Test func theWriterSyncsTheLogAtEveryCommit() throws {

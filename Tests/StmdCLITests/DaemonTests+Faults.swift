@@ -66,8 +66,10 @@ extension DaemonTests {
     /// removes the temporary file. The row stays committed, so the document is not annotated again: its output is
     /// published from the stored JSON after the retry delay (as recovery does at start-up), and stream memory
     /// counts it once (the two documents' memory sequences are 1 and 2).
+    /// Until then `stmd status` shows the document committed, with the fsync's error as the stream's last error.
     @Test func anOutputWhoseFsyncFailsIsPublishedFromTheLedgerWithoutAnnotatingAgain() async throws {
-        let world = try DaemonWorld("sync-fails", streams: ["news"])
+        let world = try DaemonWorld(
+            "sync-fails", streams: ["news"], tables: "[retry]\ninitial_backoff = \"3s\"\nmaximum_backoff = \"3s\"\n")
         let daemon = try world.start(faults: "fail-output-sync:broken-*")
         try #require(await daemon.waitUntilReady(streams: ["news"]), "\(daemon.log)")
         var inputs = InputLedger()
@@ -76,6 +78,10 @@ extension DaemonTests {
         let broken = try world.write(Self.document(1), "news", "broken-1.txt", into: &inputs)
         #expect(await daemon.waitForLog("broken-1.txt: output not written"), "\(daemon.log)")
         #expect(daemon.log.contains("fsync"), "\(daemon.log)")
+        let pending = try await world.status(until: {
+            $0["news"]?["committed"] as? Int == 1 && ($0["news"]?["last_error"] as? String ?? "").contains("fsync")
+        })
+        #expect(pending.held, "\(pending.streams)")
         #expect(await daemon.waitForLog("broken-1.txt: output published from the ledger"), "\(daemon.log)")
         #expect(await Self.waitForAnnotations([broken]).isEmpty, "\(daemon.log)")
         var sequences: [Int] = []
@@ -86,7 +92,9 @@ extension DaemonTests {
             }
         }
         #expect(sequences == [1, 2], "memory sequences \(sequences)")
-        let settled = try await world.status(until: { $0["news"]?["done"] as? Int == 2 && $0["news"]?["retrying"] as? Int == 0 })
+        let settled = try await world.status(until: {
+            $0["news"]?["done"] as? Int == 2 && $0["news"]?["committed"] as? Int == 0 && $0["news"]?["last_error"] == nil
+        })
         #expect(settled.held, "\(settled.streams)")
         #expect(DaemonOutputs.temporaryFiles(under: world.inbox).isEmpty)
         inputs.expectUnchanged()

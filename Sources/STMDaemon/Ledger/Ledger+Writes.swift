@@ -82,6 +82,18 @@ extension Ledger {
         }
     }
 
+    /// Notes on a `committed` row why its output is not published yet (its temporary file could not be fsynced or
+    /// renamed): the status and generation stay, so the row is still published from its stored JSON later, and
+    /// `stmd status` shows the error until then (publication clears it).
+    public func noteUnpublished(_ token: CommitToken, error: String, now: Date = Date()) throws {
+        let time = now.timeIntervalSince1970
+        _ = try write { db in
+            try db.execute(
+                sql: "UPDATE document SET last_error = ?, updated_at = ? WHERE id = ? AND generation = ? AND status = 'committed'",
+                arguments: [error, time, token.id, token.generation])
+        }
+    }
+
     /// Records that processing the document at `location` failed without publishing an output.
     ///
     /// `transient` failures (a full disk, a permission that may be granted) become `retrying` with the next

@@ -187,8 +187,9 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Per stream: counts by status, the newest current error, the last publication, and how many outputs were
-    /// published in the `recentWindow` seconds before `now`.
+    /// Per stream: counts by status, the newest current error (of a failed or retrying document, or of a committed
+    /// one whose publication failed), the last publication, and how many outputs were published in the
+    /// `recentWindow` seconds before `now`.
     public func summary(now: Date = Date(), recentWindow: TimeInterval = 60) throws -> [StreamSummary] {
         try read { db in
             try Row.fetchAll(
@@ -199,10 +200,10 @@ public final class Ledger: Sendable {
                         SUM(status = 'retrying') AS retrying, SUM(status = 'committed') AS committed,
                         SUM(processed_at >= ?) AS recent, MAX(processed_at) AS last_published,
                         (SELECT last_error FROM document AS e WHERE e.root = d.root AND e.stream = d.stream
-                            AND e.status IN ('failed', 'retrying') AND e.last_error IS NOT NULL
+                            AND e.status IN ('failed', 'retrying', 'committed') AND e.last_error IS NOT NULL
                             ORDER BY e.updated_at DESC, e.id DESC LIMIT 1) AS last_error,
                         (SELECT updated_at FROM document AS e WHERE e.root = d.root AND e.stream = d.stream
-                            AND e.status IN ('failed', 'retrying') AND e.last_error IS NOT NULL
+                            AND e.status IN ('failed', 'retrying', 'committed') AND e.last_error IS NOT NULL
                             ORDER BY e.updated_at DESC, e.id DESC LIMIT 1) AS last_error_at
                     FROM document AS d GROUP BY root, stream ORDER BY stream, root
                     """,

@@ -218,6 +218,7 @@ final class OutputCommitter: @unchecked Sendable {
                 counters.published()
                 log.info("\(entry.display): output published from the ledger after an earlier failure")
             } catch {
+                noteUnpublished(entry.token, display: entry.display, error)
                 let delay = min(entry.delay * 2, maximumRetryDelay)
                 log.warning("\(entry.display): output still not published (\(error)); next attempt in \(Int(delay)) s")
                 unpublished.append((entry.token, entry.display, now.addingTimeInterval(delay), delay))
@@ -236,8 +237,8 @@ final class OutputCommitter: @unchecked Sendable {
             for pending in batch { fail(pending, error) }
             return
         }
-        // Only outputs whose temporary file is durable are renamed; the others' rows are committed, and `fail`
-        // records them for a retry (their temporary files removed).
+        // Only outputs whose temporary file is durable are renamed; the others' rows stay committed, and their
+        // outputs are published from the ledger later (`republishDue`).
         let syncProblems = awaitSyncs(batch)
         let durable = batch.indices.filter { syncProblems[$0] == nil }
         var problems = syncProblems
@@ -251,6 +252,7 @@ final class OutputCommitter: @unchecked Sendable {
                 writer.discard(pending.output.prepared)
                 log.warning(
                     "\(pending.display): output not written: \(problem); publishing it from the ledger in \(Int(retryDelay)) s")
+                noteUnpublished(tokens[index], display: pending.display, problem)
                 unpublished.append((tokens[index], pending.display, Date().addingTimeInterval(retryDelay), retryDelay))
             } else {
                 published.append(tokens[index])
@@ -263,6 +265,15 @@ final class OutputCommitter: @unchecked Sendable {
         } catch {
             // The outputs are in place; their rows stay `committed` until the next start's recovery marks them.
             log.warning("ledger: \(published.count) outputs published but not marked (\(error)); recovery will mark them")
+        }
+    }
+
+    /// Best effort: the error shows in `stmd status` until the output is published.
+    private func noteUnpublished(_ token: CommitToken, display: String, _ error: any Error) {
+        do {
+            try ledger.noteUnpublished(token, error: String(describing: error))
+        } catch {
+            log.warning("ledger: \(display): the publication error could not be recorded (\(error))")
         }
     }
 

@@ -35,7 +35,7 @@ struct StatusCommand: ParsableCommand {
             for summary in summaries {
                 var entry: [String: Any] = [
                     "stream": summary.stream, "root": summary.root, "done": summary.done, "failed": summary.failed,
-                    "retrying": summary.retrying, "queued": live?.queued[summary.stream] ?? 0,
+                    "retrying": summary.retrying, "committed": summary.committed, "queued": live?.queued[summary.stream] ?? 0,
                     "docs_per_second_timing": Double(summary.recentlyPublished) / 60,
                 ]
                 if let error = summary.lastError { entry["last_error"] = error }
