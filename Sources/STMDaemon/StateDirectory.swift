@@ -74,14 +74,7 @@ public final class StateDirectory: @unchecked Sendable {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 { return nil }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-        }
+        guard let bytes = try? FileCalls.readAll(descriptor, path: Array(path.utf8)) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 

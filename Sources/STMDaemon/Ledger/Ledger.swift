@@ -225,12 +225,7 @@ public final class Ledger: Sendable {
 
     /// The writer connection's `PRAGMA synchronous` (2 = FULL: every commit syncs the write-ahead log).
     func writerSynchronous() throws -> Int {
-        guard mode == .readWrite else { throw LedgerError.readOnly(path: path) }
-        do {
-            return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
-        } catch let error as DatabaseError {
-            throw LedgerError(error, path: path)
-        }
+        try write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     // MARK: - Plumbing

@@ -29,17 +29,10 @@ public struct Recovery: Sendable {
         report.committed = rows.count
         for row in rows {
             do {
-                try recover(row, report: &report, now: now)
+                try recoverOrAbandon(row, report: &report, now: now)
             } catch let error as OutputError {
-                if Ledger.inputIsGone(row.location) {
-                    try ledger.abandon(
-                        row.token, reason: "output not published before a crash, and its input is gone: \(error)",
-                        now: now)
-                    report.abandoned += 1
-                } else {
-                    report.failures.append("\(PathBytes.render(row.location.inputPath)): \(error)")
-                    if let temporary = row.temporaryPath { sweeper.keeping.insert(temporary) }
-                }
+                report.failures.append("\(PathBytes.render(row.location.inputPath)): \(error)")
+                if let temporary = row.temporaryPath { sweeper.keeping.insert(temporary) }
             }
         }
         for root in inboxRoots { sweeper.sweepStreams(of: Array(root.utf8)) }
@@ -47,6 +40,22 @@ public struct Recovery: Sendable {
         report.orphansDeleted = sweeper.deleted
         report.sweepProblems = sweeper.problems
         return report
+    }
+
+    /// One committed row: published (renamed, kept, or written again from the stored JSON) and marked; or, when
+    /// that fails and its input is gone, marked failed. Also what the group commit runs for an output whose
+    /// temporary file could not be made durable or renamed.
+    ///
+    /// - Throws: `OutputError` when the output could not be published and the input is still there (try later);
+    ///   `LedgerError`.
+    func recoverOrAbandon(_ row: LedgerRecord, report: inout RecoveryReport, now: Date) throws {
+        do {
+            try recover(row, report: &report, now: now)
+        } catch let error as OutputError {
+            guard Ledger.inputIsGone(row.location) else { throw error }
+            try ledger.abandon(row.token, reason: "output not published, and its input is gone: \(error)", now: now)
+            report.abandoned += 1
+        }
     }
 
     private func recover(_ row: LedgerRecord, report: inout RecoveryReport, now: Date) throws {

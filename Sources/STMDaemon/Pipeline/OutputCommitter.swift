@@ -193,7 +193,7 @@ final class OutputCommitter: @unchecked Sendable {
         }
     }
 
-    /// Publishes the committed outputs whose retry is due from their stored JSON, as `Recovery` does.
+    /// Publishes the committed outputs whose retry is due from their stored JSON, with `Recovery`'s own step.
     private func republishDue() {
         let now = Date()
         let due = unpublished.filter { $0.due <= now }
@@ -202,21 +202,16 @@ final class OutputCommitter: @unchecked Sendable {
         for entry in due {
             do {
                 guard let row = try ledger.record(id: entry.token.id), row.generation == entry.token.generation,
-                    row.status == .committed, let kind = row.outputKind, let json = row.outputJSON
+                    row.status == .committed
                 else { continue }  // Published or superseded meanwhile.
-                do {
-                    try writer.publish(writer.prepare(json: json, for: row.location, kind: kind))
-                } catch let error as OutputError {
-                    if Ledger.inputIsGone(row.location) {
-                        try ledger.abandon(entry.token, reason: "output not published, and its input is gone: \(error)", now: now)
-                        log.warning("\(entry.display): output not published (\(error)) and the input is gone; given up")
-                        continue
-                    }
-                    throw error
+                var report = RecoveryReport()
+                try Recovery(ledger: ledger, writer: writer).recoverOrAbandon(row, report: &report, now: now)
+                if report.abandoned > 0 {
+                    log.warning("\(entry.display): output not published and the input is gone; given up")
+                } else {
+                    counters.published()
+                    log.info("\(entry.display): output published from the ledger after an earlier failure")
                 }
-                _ = try ledger.markRecovered(entry.token, outputPath: try writer.outputPath(for: row.location, kind: kind), now: now)
-                counters.published()
-                log.info("\(entry.display): output published from the ledger after an earlier failure")
             } catch {
                 noteUnpublished(entry.token, display: entry.display, error)
                 let delay = min(entry.delay * 2, maximumRetryDelay)

@@ -36,6 +36,17 @@ public struct EmbeddingTable: Sendable {
     /// `[bags.count, dimension]`: each bag's mean row, summed in the order and with the operations of
     /// `EmbeddingBag.forward` (so the result is the same bits).
     public func bagMeans(_ bags: [[Int]]) -> Tensor {
+        switch storage {
+        case .f32(let table): table.withUnsafeBufferPointer { bagMeans(bags, table: $0) { $0 } }
+        case .bf16(let table): table.withUnsafeBufferPointer { bagMeans(bags, table: $0) { Float(bitPattern: UInt32($0) << 16) } }
+        }
+    }
+
+    /// The row sums over a table of `Element`s, each widened to float32 (exactly) as it is read.
+    @inline(__always)
+    private func bagMeans<Element>(
+        _ bags: [[Int]], table: UnsafeBufferPointer<Element>, widen: (Element) -> Float
+    ) -> Tensor {
         var out = Tensor.zeros([bags.count, dimension])
         let dimension = dimension, rowCount = rowCount
         out.scalars.withUnsafeMutableBufferPointer { rows in
@@ -44,20 +55,8 @@ public struct EmbeddingTable: Sendable {
                 let target = rows.baseAddress! + row * dimension
                 for id in bag {
                     precondition(id >= 0 && id < rowCount, "EmbeddingTable: id \(id) outside 0..<\(rowCount)")
-                    switch storage {
-                    case .f32(let table):
-                        table.withUnsafeBufferPointer { table in
-                            let source = table.baseAddress! + id * dimension
-                            for d in 0..<dimension { target[d] += scale * source[d] }
-                        }
-                    case .bf16(let table):
-                        table.withUnsafeBufferPointer { table in
-                            let source = table.baseAddress! + id * dimension
-                            for d in 0..<dimension {
-                                target[d] += scale * Float(bitPattern: UInt32(source[d]) << 16)
-                            }
-                        }
-                    }
+                    let source = table.baseAddress! + id * dimension
+                    for d in 0..<dimension { target[d] += scale * widen(source[d]) }
                 }
             }
         }

@@ -73,15 +73,11 @@ public final class DocumentAnnotator {
             let run = { (index: Int) in
                 let task = self.tasks[index]
                 let taskStarted = clock.now
-                var outcome = TaskOutcome(result: nil, vector: nil, milliseconds: 0)
-                if task.name == vectorTask {
-                    let (result, vector) = task.classifier.analyze(tokens: tokens)
-                    (outcome.result, outcome.vector) = (result, vector)
-                } else {
-                    outcome.result = task.classifier.classify(tokens: tokens)
-                }
-                outcome.milliseconds = Self.milliseconds(clock.now - taskStarted)
-                slots[index] = outcome
+                let (result, vector) =
+                    task.name == vectorTask
+                    ? task.classifier.analyze(tokens: tokens) : (task.classifier.classify(tokens: tokens), nil)
+                slots[index] = TaskOutcome(
+                    result: result, vector: vector, milliseconds: Self.milliseconds(clock.now - taskStarted))
             }
             if let helper, tasks.count > 1 {
                 // The helper takes every second task, the caller the others; both are done before `slots` ends.
@@ -95,7 +91,8 @@ public final class DocumentAnnotator {
         }
         var documentVector: [Float]?
         for (index, task) in tasks.enumerated() {
-            guard let outcome = outcomes[index], let result = outcome.result else { continue }
+            guard let outcome = outcomes[index] else { continue }
+            let result = outcome.result
             if index == 0 { document.input.tokens = result.tokenCount }
             if let vector = outcome.vector { documentVector = vector }
             results[task.name] = .classification(
@@ -135,9 +132,9 @@ public final class DocumentAnnotator {
 
     /// One classification task's result, its document vector when asked for, and its time.
     private struct TaskOutcome {
-        var result: Classification?
-        var vector: [Float]?
-        var milliseconds: Double
+        let result: Classification
+        let vector: [Float]?
+        let milliseconds: Double
     }
 
     /// A value handed to the helper thread, which the caller does not touch while the helper runs.
